@@ -1,0 +1,77 @@
+//! Storage for the standard's buffers (data, event type, last event ID).
+//!
+//! The event parser is generic over where its text lives. [`Buffer`] is the
+//! one thing it needs from a store: a string it can append to until a limit,
+//! clear and cut back. `heapless::String<N>` is the fixed-capacity store that
+//! [`Parser`](crate::Parser) uses.
+
+/// A string with a capacity limit, as the event parser needs it.
+///
+/// Implemented for [`heapless::String<N>`]. A custom implementation must keep
+/// its contents valid (the parser only ever appends whole `&str`s and cuts at
+/// lengths it read from [`as_str`](Buffer::as_str)), and must leave its
+/// contents unchanged when [`try_push_str`](Buffer::try_push_str) fails.
+///
+/// ```
+/// use sse_wire::Buffer;
+/// let mut buf: heapless::String<4> = heapless::String::new();
+/// assert!(buf.try_push_str("abc").is_ok());
+/// assert!(buf.try_push_str("de").is_err()); // would need 5 bytes
+/// assert_eq!(buf.as_str(), "abc");
+/// assert_eq!(buf.capacity(), 4);
+/// ```
+pub trait Buffer {
+    /// The text stored so far.
+    fn as_str(&self) -> &str;
+    /// Appends `text` whole, or fails and changes nothing when the result
+    /// would be longer than [`capacity`](Buffer::capacity).
+    ///
+    /// # Errors
+    ///
+    /// [`Full`] when `text` does not fit; the buffer is then unchanged.
+    fn try_push_str(&mut self, text: &str) -> Result<(), Full>;
+    /// Cuts the text back to its first `len` bytes (`len` is always a length
+    /// this buffer had before).
+    fn truncate(&mut self, len: usize);
+    /// Empties the buffer.
+    fn clear(&mut self);
+    /// The most bytes the buffer will hold.
+    fn capacity(&self) -> usize;
+}
+
+/// The error of [`Buffer::try_push_str`]: the text did not fit.
+///
+/// ```
+/// use sse_wire::{Buffer, Full};
+/// let mut buf: heapless::String<1> = heapless::String::new();
+/// assert_eq!(buf.try_push_str("ab"), Err(Full));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Full;
+
+impl<const N: usize> Buffer for heapless::String<N> {
+    #[inline]
+    fn as_str(&self) -> &str {
+        heapless::String::as_str(self)
+    }
+
+    #[inline]
+    fn try_push_str(&mut self, text: &str) -> Result<(), Full> {
+        self.push_str(text).map_err(|_| Full)
+    }
+
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        heapless::String::truncate(self, len);
+    }
+
+    #[inline]
+    fn clear(&mut self) {
+        heapless::String::clear(self);
+    }
+
+    #[inline]
+    fn capacity(&self) -> usize {
+        N
+    }
+}

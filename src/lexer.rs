@@ -1,0 +1,485 @@
+//! Layer 1: the line lexer.
+//!
+//! This file owns everything the WHATWG algorithm says about *bytes and
+//! lines*: the leading BOM, the three line endings (CR, LF, CRLF, including a
+//! CRLF cut in two by a chunk boundary), the colon that separates a field name
+//! from its value, and the one space stripped after it. It knows nothing about
+//! events; it turns bytes into [`Token`]s whose values are slices of the
+//! caller's input. It never copies and holds no buffer, so its state is a few
+//! bytes whatever the input.
+//!
+//! # Advice for hackers
+//!
+//! The grammar, from the HTML Standard ("Parsing an event stream"):
+//!
+//! ```text
+//! stream        = [ bom ] *event *line-in-progress
+//! event         = *( comment / field ) end-of-line
+//! comment       = colon *any-char end-of-line
+//! field         = 1*name-char [ colon [ space ] *any-char ] end-of-line
+//! end-of-line   = ( cr lf / cr / lf )
+//! ```
+//!
+//! The state machine, one state per position in that grammar:
+//!
+//! | state        | where we are                                   | leaves on                   |
+//! |--------------|------------------------------------------------|-----------------------------|
+//! | `Bom(n)`     | stream start, `n` bytes of `EF BB BF` matched  | mismatch, or the whole BOM  |
+//! | `LineStart`  | first byte of a line                           | any byte                    |
+//! | `AfterCr`    | first byte of a line that follows a CR         | any byte (an LF is eaten)   |
+//! | `Name`       | inside a field name, matching known names      | `:` or a line end           |
+//! | `ValueStart` | just after the colon                           | any byte (a space is eaten) |
+//! | `Value`      | inside a value                                 | a line end                  |
+//!
+//! If you add a state: give it a `///` line saying why it exists, handle it in
+//! [`Lexer::next`], and add a case to `tests/cases.rs` that reaches it with
+//! every chunking (the spec tests split each input at every byte).
+//!
+//! Bytes are matched, not characters: every byte the grammar looks at (CR,
+//! LF, `:`, space, the BOM) is ASCII or the BOM itself, and an invalid UTF-8
+//! sequence can never swallow an ASCII byte, so lexing bytes and then decoding
+//! each value gives exactly what decoding the whole stream first would.
+
+use memchr::{memchr2, memchr3};
+
+const CR: u8 = b'\r';
+const LF: u8 = b'\n';
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// What a line holds, decided by its field name.
+///
+/// Field names are case-sensitive: `Data` is [`Field::Unknown`].
+///
+/// ```
+/// use sse_wire::Field;
+/// assert_eq!(Field::Data.name(), Some("data"));
+/// assert_eq!(Field::Comment.name(), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `data`: appended to the event's data, one line each.
+    Data,
+    /// `event`: sets the event type.
+    Event,
+    /// `id`: sets the last event ID (ignored if it holds a NUL).
+    Id,
+    /// `retry`: the reconnection time in milliseconds, if all ASCII digits.
+    Retry,
+    /// A line starting with `:`. Browsers ignore it; servers send comments as
+    /// keep-alives.
+    Comment,
+    /// Any other field name, which the standard says to ignore.
+    Unknown,
+}
+
+impl Field {
+    /// The field's name as it appears on the wire, for the four named fields.
+    ///
+    /// ```
+    /// use sse_wire::Field;
+    /// assert_eq!(Field::Retry.name(), Some("retry"));
+    /// assert_eq!(Field::Unknown.name(), None);
+    /// ```
+    pub const fn name(self) -> Option<&'static str> {
+        match self {
+            Field::Data => Some("data"),
+            Field::Event => Some("event"),
+            Field::Id => Some("id"),
+            Field::Retry => Some("retry"),
+            Field::Comment | Field::Unknown => None,
+        }
+    }
+
+    /// The known field whose name starts with `first`, if any. The four names
+    /// start with four different letters, so one byte decides the candidate.
+    const fn candidate(first: u8) -> Field {
+        match first {
+            b'd' => Field::Data,
+            b'e' => Field::Event,
+            b'i' => Field::Id,
+            b'r' => Field::Retry,
+            _ => Field::Unknown,
+        }
+    }
+
+    /// The name's bytes, empty for the unnamed kinds.
+    const fn name_bytes(self) -> &'static [u8] {
+        match self.name() {
+            Some(name) => name.as_bytes(),
+            None => b"",
+        }
+    }
+}
+
+/// One step of lexer output. Values borrow from the input (`'i`).
+///
+/// A line's value comes as one or more [`Token::Value`]s, the last one with
+/// `end: true`. It is cut into several pieces only where the input was cut
+/// into chunks, and every piece but the last is non-empty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Token<'i> {
+    /// The input is used up. Call again with more bytes; the lexer remembers
+    /// where it was, including a CR whose LF may start the next chunk.
+    NeedInput,
+    /// A piece of a line's value.
+    Value {
+        /// The line's field.
+        field: Field,
+        /// Bytes of the value, after the colon and its one optional space.
+        /// Not decoded: it may hold invalid UTF-8 or a UTF-8 sequence cut by
+        /// a chunk boundary.
+        piece: &'i [u8],
+        /// The line ended after this piece.
+        end: bool,
+    },
+    /// An empty line: the point where the event in progress is dispatched.
+    BlankLine,
+}
+
+/// Where the lexer is in the line grammar. See the table at the top of this
+/// file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// At the very start of the stream, `n` bytes of a possible BOM seen and
+    /// dropped. The standard strips exactly one leading BOM.
+    Bom(u8),
+    /// At the start of a line.
+    LineStart,
+    /// At the start of a line that follows a CR. An LF here is the second
+    /// half of a CRLF (possibly cut by a chunk boundary), not an empty line.
+    AfterCr,
+    /// Inside a field name. `field` is the only known name the bytes so far
+    /// could still be, `matched` how many of its bytes they matched;
+    /// [`Field::Unknown`] once none can.
+    Name { field: Field, matched: u8 },
+    /// Just past the colon: one space may be dropped.
+    ValueStart(Field),
+    /// Inside a value.
+    Value(Field),
+}
+
+/// The zero-copy line lexer: bytes in, [`Token`]s out.
+///
+/// Feed it any chunking of a stream; the tokens describe the same lines
+/// whatever the chunking, except that values may come in more pieces. Its
+/// state is two bytes, it never allocates, and it never buffers, so it can
+/// serve callers whose events have no size bound (a proxy, a streaming JSON
+/// decoder). [`EventParser`](crate::EventParser) is built on it.
+///
+/// # Example
+///
+/// ```
+/// use sse_wire::{Field, Lexer, Token};
+///
+/// let mut lexer = Lexer::new();
+/// let mut input: &[u8] = b"event: ping\ndata: {\"n\":1}\n\n";
+/// let mut data = Vec::new();
+/// loop {
+///     match lexer.next(&mut input) {
+///         Token::Value { field: Field::Data, piece, .. } => data.extend_from_slice(piece),
+///         Token::Value { .. } => {}
+///         Token::BlankLine => break,
+///         Token::NeedInput => unreachable!(),
+///     }
+/// }
+/// assert_eq!(data, b"{\"n\":1}");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Lexer {
+    state: State,
+}
+
+impl Default for Lexer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Lexer {
+    /// A lexer at the start of a stream (a leading BOM will be dropped).
+    ///
+    /// ```
+    /// let lexer = sse_wire::Lexer::new();
+    /// # let _ = lexer;
+    /// ```
+    pub const fn new() -> Self {
+        Lexer {
+            state: State::Bom(0),
+        }
+    }
+
+    /// Starts over, as for a new stream (a leading BOM will be dropped again).
+    ///
+    /// ```
+    /// use sse_wire::{Lexer, Token};
+    /// let mut lexer = Lexer::new();
+    /// let mut input: &[u8] = b"dat";
+    /// assert_eq!(lexer.next(&mut input), Token::NeedInput);
+    /// lexer.reset();
+    /// let mut input: &[u8] = b"\n";
+    /// assert_eq!(lexer.next(&mut input), Token::BlankLine);
+    /// ```
+    pub fn reset(&mut self) {
+        *self = Lexer::new();
+    }
+
+    /// Reads the next token from `input`, advancing `input` past the bytes it
+    /// used.
+    ///
+    /// # Termination
+    ///
+    /// Returns [`Token::NeedInput`] exactly when `*input` is empty and
+    /// nothing is left to report; call again with the next chunk. There is no
+    /// end-of-stream call: the standard discards a line that is cut off by
+    /// the end of the stream, so the caller simply stops.
+    ///
+    /// # Cost
+    ///
+    /// Every byte is looked at once. Values are found with `memchr`; the only
+    /// byte-at-a-time work is on the (at most five) bytes of a known field
+    /// name and at line starts.
+    ///
+    /// ```
+    /// use sse_wire::{Field, Lexer, Token};
+    /// let mut lexer = Lexer::new();
+    /// // A value cut by a chunk boundary comes in two pieces.
+    /// let mut a: &[u8] = b"data: hel";
+    /// assert_eq!(
+    ///     lexer.next(&mut a),
+    ///     Token::Value { field: Field::Data, piece: b"hel", end: false }
+    /// );
+    /// let mut b: &[u8] = b"lo\r";
+    /// assert_eq!(
+    ///     lexer.next(&mut b),
+    ///     Token::Value { field: Field::Data, piece: b"lo", end: true }
+    /// );
+    /// // The LF of a CRLF cut in two is not an empty line.
+    /// let mut c: &[u8] = b"\n\r\n";
+    /// assert_eq!(lexer.next(&mut c), Token::BlankLine);
+    /// assert_eq!(lexer.next(&mut c), Token::NeedInput);
+    /// ```
+    #[inline]
+    pub fn next<'i>(&mut self, input: &mut &'i [u8]) -> Token<'i> {
+        loop {
+            let bytes: &'i [u8] = input;
+            let Some(&byte) = bytes.first() else {
+                return Token::NeedInput;
+            };
+            match self.state {
+                State::Value(field) => return self.value(field, input),
+                State::LineStart => {
+                    *input = &bytes[1..];
+                    if let Some(token) = self.line_start(byte) {
+                        return token;
+                    }
+                }
+                State::AfterCr => {
+                    *input = &bytes[1..];
+                    if byte == LF {
+                        self.state = State::LineStart;
+                    } else if let Some(token) = self.line_start(byte) {
+                        return token;
+                    }
+                }
+                State::ValueStart(field) => {
+                    if byte == b' ' {
+                        *input = &bytes[1..];
+                    }
+                    self.state = State::Value(field);
+                }
+                State::Name {
+                    field: Field::Unknown,
+                    ..
+                } => {
+                    // No known name can match any more: jump to the colon or
+                    // the line end.
+                    match memchr3(b':', CR, LF, bytes) {
+                        Some(at) => {
+                            *input = &bytes[at + 1..];
+                            if let Some(token) = self.name_end(Field::Unknown, bytes[at]) {
+                                return token;
+                            }
+                        }
+                        None => *input = &[],
+                    }
+                }
+                State::Name { field, matched } => {
+                    *input = &bytes[1..];
+                    let name = field.name_bytes();
+                    let full = usize::from(matched) == name.len();
+                    match byte {
+                        b':' | CR | LF => {
+                            let field = if full { field } else { Field::Unknown };
+                            if let Some(token) = self.name_end(field, byte) {
+                                return token;
+                            }
+                        }
+                        _ if !full && name[usize::from(matched)] == byte => {
+                            self.state = State::Name {
+                                field,
+                                matched: matched + 1,
+                            };
+                        }
+                        _ => {
+                            self.state = State::Name {
+                                field: Field::Unknown,
+                                matched: 0,
+                            }
+                        }
+                    }
+                }
+                State::Bom(seen) => {
+                    if byte == BOM[usize::from(seen)] {
+                        *input = &bytes[1..];
+                        self.state = if seen == 2 {
+                            State::LineStart
+                        } else {
+                            State::Bom(seen + 1)
+                        };
+                    } else if seen == 0 {
+                        self.state = State::LineStart;
+                    } else {
+                        // The line began with part of a BOM: its name holds
+                        // bytes that no known name starts with.
+                        self.state = State::Name {
+                            field: Field::Unknown,
+                            matched: 0,
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles the first byte of a line (already consumed).
+    #[inline]
+    fn line_start(&mut self, byte: u8) -> Option<Token<'static>> {
+        match byte {
+            CR => {
+                self.state = State::AfterCr;
+                Some(Token::BlankLine)
+            }
+            LF => {
+                self.state = State::LineStart;
+                Some(Token::BlankLine)
+            }
+            b':' => {
+                self.state = State::ValueStart(Field::Comment);
+                None
+            }
+            _ => {
+                let field = Field::candidate(byte);
+                self.state = State::Name {
+                    field,
+                    matched: u8::from(field != Field::Unknown),
+                };
+                None
+            }
+        }
+    }
+
+    /// Handles the byte that ends a field name (already consumed): a colon
+    /// starts the value, a line end makes a line with an empty value.
+    #[inline]
+    fn name_end(&mut self, field: Field, byte: u8) -> Option<Token<'static>> {
+        if byte == b':' {
+            self.state = State::ValueStart(field);
+            return None;
+        }
+        self.state = if byte == CR {
+            State::AfterCr
+        } else {
+            State::LineStart
+        };
+        Some(Token::Value {
+            field,
+            piece: b"",
+            end: true,
+        })
+    }
+
+    /// Reads (part of) a value. `input` is not empty.
+    #[inline]
+    fn value<'i>(&mut self, field: Field, input: &mut &'i [u8]) -> Token<'i> {
+        let bytes: &'i [u8] = input;
+        match memchr2(LF, CR, bytes) {
+            Some(at) => {
+                let mut used = at + 1;
+                self.state = State::LineStart;
+                if bytes[at] == CR {
+                    match bytes.get(used) {
+                        Some(&LF) => used += 1,
+                        Some(_) => {}
+                        None => self.state = State::AfterCr,
+                    }
+                }
+                *input = &bytes[used..];
+                Token::Value {
+                    field,
+                    piece: &bytes[..at],
+                    end: true,
+                }
+            }
+            None => {
+                *input = &[];
+                Token::Value {
+                    field,
+                    piece: bytes,
+                    end: false,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_after(input: &[u8]) -> State {
+        let mut lexer = Lexer::new();
+        let mut rest = input;
+        while lexer.next(&mut rest) != Token::NeedInput {}
+        lexer.state
+    }
+
+    #[test]
+    fn state_is_two_bytes() {
+        assert!(core::mem::size_of::<Lexer>() <= 2);
+    }
+
+    #[test]
+    fn bom_prefix_is_remembered_across_chunks() {
+        assert_eq!(state_after(&[0xEF]), State::Bom(1));
+        assert_eq!(state_after(&[0xEF, 0xBB]), State::Bom(2));
+        assert_eq!(state_after(&BOM), State::LineStart);
+    }
+
+    #[test]
+    fn cr_at_chunk_end_waits_for_a_possible_lf() {
+        assert_eq!(state_after(b"data: x\r"), State::AfterCr);
+        assert_eq!(state_after(b"data: x\r\n"), State::LineStart);
+        assert_eq!(state_after(b"data\r"), State::AfterCr);
+        assert_eq!(state_after(b"\r"), State::AfterCr);
+    }
+
+    #[test]
+    fn names_are_matched_byte_by_byte() {
+        assert_eq!(
+            state_after(b"ret"),
+            State::Name {
+                field: Field::Retry,
+                matched: 3
+            }
+        );
+        assert_eq!(
+            state_after(b"retries"),
+            State::Name {
+                field: Field::Unknown,
+                matched: 0
+            }
+        );
+        assert_eq!(state_after(b"retry:"), State::ValueStart(Field::Retry));
+        assert_eq!(state_after(b"retry: "), State::Value(Field::Retry));
+    }
+}

@@ -1,0 +1,119 @@
+//! A `no_std`, allocation-free parser and encoder for the Server-Sent Events
+//! wire format (`text/event-stream`), the stream a browser's `EventSource`
+//! reads.
+//!
+//! The parser follows the WHATWG HTML Standard's "Parsing an event stream"
+//! and "Interpreting an event stream" to the letter: CR, LF and CRLF line
+//! ends (also a CRLF cut by a chunk boundary), one leading BOM dropped, the
+//! one-space rule, `id` with NUL ignored, `retry` as ASCII digits only,
+//! invalid UTF-8 replaced by U+FFFD as browsers do, and an unfinished event
+//! at the end of the stream discarded. Any chunking of the same bytes, down
+//! to one byte per call, gives the same events.
+//!
+//! # Three layers
+//!
+//! 1. [`Lexer`]: bytes to [`Token`]s (field and value pieces, blank lines),
+//!    borrowing from the input. Two bytes of state, no buffer: for callers
+//!    whose events have no size bound.
+//! 2. [`EventParser`] (usually through the [`Parser`] alias): the lexer plus
+//!    the standard's buffers in storage the caller sizes, yielding
+//!    [`Event`]s, reconnection times and the last event ID.
+//! 3. [`Frame`] and [`Encoder`]: events, comments and retry hints to bytes,
+//!    into a slice, a [`core::fmt::Write`], or resumably through an output
+//!    buffer of any size; with the exact length known up front.
+//!
+//! # Parsing
+//!
+//! ```
+//! use sse_wire::{Parser, Status};
+//!
+//! // 4 KiB of event data, 64 bytes of event type and id.
+//! let mut parser = Parser::<4096>::new();
+//! let stream: &[&[u8]] = &[b"retry: 1000\nid: 1\nevent: de", b"lta\ndata: {\"tok\":\"Hel\"}\n\n", b"data: lo\r\n\r\n"];
+//! let mut seen = Vec::new();
+//! for chunk in stream {
+//!     let mut input: &[u8] = chunk;
+//!     loop {
+//!         match parser.next(&mut input) {
+//!             Ok(Status::NeedInput) => break,
+//!             Ok(Status::Event(event)) => seen.push(format!(
+//!                 "{} {} {}",
+//!                 event.event_type(),
+//!                 event.data(),
+//!                 event.last_event_id()
+//!             )),
+//!             Ok(Status::Retry(ms)) => seen.push(format!("retry {ms}")),
+//!             Ok(Status::Comment(_)) => {}
+//!             // A value did not fit: that event is skipped, parsing goes on.
+//!             Err(error) => seen.push(error.to_string()),
+//!         }
+//!     }
+//! }
+//! assert_eq!(seen, ["retry 1000", "delta {\"tok\":\"Hel\"} 1", "message lo 1"]);
+//! assert_eq!(parser.last_event_id(), "1");
+//! ```
+//!
+//! # Writing
+//!
+//! ```
+//! use sse_wire::{EncodeError, Frame};
+//!
+//! let mut buf = [0u8; 128];
+//! let mut len = 0;
+//! for frame in [
+//!     Frame::Retry(1000),
+//!     Frame::Event { event_type: Some("delta"), id: Some("1"), data: Some("line one\nline two") },
+//!     Frame::Comment("keep-alive"),
+//! ] {
+//!     len += frame.encode_to_slice(&mut buf[len..])?;
+//! }
+//! assert_eq!(
+//!     &buf[..len],
+//!     b"retry: 1000\nevent: delta\nid: 1\ndata: line one\ndata: line two\n\n: keep-alive\n"
+//! );
+//!
+//! // What would inject a field is refused.
+//! let bad = Frame::Event { event_type: Some("x\ndata: evil"), id: None, data: Some("") };
+//! assert_eq!(bad.encoded_len(), Err(EncodeError::LineBreakInEventType));
+//! # Ok::<(), EncodeError>(())
+//! ```
+//!
+//! # Guarantees
+//!
+//! - No allocation, ever: the crate is `#![no_std]` and does not link
+//!   `alloc`.
+//! - Bounded memory: a [`Parser<DATA, META>`](Parser) is its buffers
+//!   (`DATA + 4 * META` bytes) plus a fixed part of a few dozen bytes, and
+//!   never grows.
+//! - No panics on any input; a value too long for its buffer is a
+//!   [`ParseError`] naming it, after which the parser skips that event and
+//!   goes on. The encoder refuses what it cannot write with an
+//!   [`EncodeError`] saying why.
+//! - No `unsafe` code in this crate.
+//!
+//! # Crate features
+//!
+//! None yet, and none by default: the crate is `no_std` with two
+//! dependencies, `heapless` and `memchr`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(
+    clippy::cast_lossless,
+    clippy::doc_markdown,
+    clippy::missing_errors_doc,
+    clippy::semicolon_if_nothing_returned,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+
+mod buffer;
+mod encoder;
+mod lexer;
+mod parser;
+mod utf8;
+
+pub use buffer::{Buffer, Full};
+pub use encoder::{EncodeError, Encoder, Frame, Progress};
+pub use lexer::{Field, Lexer, Token};
+pub use parser::{Event, EventParser, ParseError, Parser, Status};

@@ -1,0 +1,703 @@
+//! Layer 2: the event parser.
+//!
+//! This file owns the standard's "interpreting an event stream": the data,
+//! event type and last-event-ID buffers, what each field does to them, the
+//! dispatch at a blank line, the UTF-8 decoding of values, and what happens
+//! when a value does not fit the caller's storage. Lines come from the
+//! [`Lexer`]; text is stored in [`Buffer`]s the caller chose.
+//!
+//! # Advice for hackers
+//!
+//! - Data lines are joined lazily: the LF between two data lines is appended
+//!   when the second line starts, so the buffer never holds the trailing LF
+//!   that the standard appends and then removes. A data capacity of `N` thus
+//!   admits exactly the events whose data is at most `N` bytes.
+//! - The last event ID needs three buffers, used in rotation: the *committed*
+//!   ID (the one a reconnecting client sends; set at each blank line), the
+//!   *pending* ID (the standard's last-event-ID buffer), and the one an `id`
+//!   line in progress is *writing*. An `id` line whose NUL arrives in a later
+//!   chunk than its start must leave the pending ID untouched, so it cannot
+//!   write over it; committing is an index copy, not a text copy.
+//! - A borrowed [`Event`] points into the buffers, so they are emptied at the
+//!   start of the next call ([`Cleanup`]), not at the dispatch.
+
+use core::fmt;
+
+use memchr::memchr;
+
+use crate::buffer::Buffer;
+use crate::lexer::{Field, Lexer, Token};
+use crate::utf8::Utf8;
+
+/// The event parser over fixed-capacity `heapless` storage: the type most
+/// callers want.
+///
+/// `DATA` is the longest event data it accepts, in bytes of UTF-8 (after
+/// invalid bytes became U+FFFD). `META` is the longest event type and the
+/// longest event ID. Its size is `DATA + 4 * META` bytes plus a small fixed
+/// part (see the README's "Guarantees"); it never allocates.
+///
+/// ```
+/// use sse_wire::{Parser, Status};
+///
+/// let mut parser = Parser::<256>::new();
+/// let mut input: &[u8] = b"data: hello\n\n";
+/// match parser.next(&mut input) {
+///     Ok(Status::Event(event)) => assert_eq!(event.data(), "hello"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+pub type Parser<const DATA: usize, const META: usize = 64> =
+    EventParser<heapless::String<DATA>, heapless::String<META>>;
+
+/// The event parser: bytes in, [`Status`] out, over caller-chosen storage.
+///
+/// `D` stores the data of the event in progress; `M` stores the event type
+/// and the last event ID (four of them: the type, and three for the ID, see
+/// [`Parser`]'s size). Most callers use the [`Parser`] alias.
+///
+/// # Example
+///
+/// ```
+/// use sse_wire::{Parser, Status};
+///
+/// let mut parser = Parser::<1024>::new();
+/// let mut events = Vec::new();
+/// // Chunks may be cut anywhere, even inside a CRLF or a UTF-8 sequence.
+/// for chunk in [&b"retry: 3000\r\nevent: gre"[..], b"et\r", b"\ndata: h\xC3", b"\xA9llo\r\n\r\n"] {
+///     let mut input = chunk;
+///     loop {
+///         match parser.next(&mut input) {
+///             Ok(Status::NeedInput) => break,
+///             Ok(Status::Event(event)) => {
+///                 events.push((event.event_type().to_owned(), event.data().to_owned()))
+///             }
+///             Ok(Status::Retry(ms)) => assert_eq!(ms, 3000),
+///             Ok(Status::Comment(_)) => {}
+///             Err(error) => eprintln!("skipped an event: {error}"),
+///         }
+///     }
+/// }
+/// assert_eq!(events, [("greet".to_owned(), "héllo".to_owned())]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct EventParser<D, M> {
+    /// Layer 1: where we are in the line grammar.
+    lexer: Lexer,
+    /// Bytes of a UTF-8 sequence cut by a chunk boundary, in the open line.
+    utf8: Utf8,
+    /// The standard's data buffer, without its trailing LF (see above).
+    data: D,
+    /// The standard's event type buffer.
+    event_type: M,
+    /// The committed, pending and writing IDs, in rotation (see above).
+    ids: [M; 3],
+    /// Index in `ids` of the source's last event ID.
+    committed: u8,
+    /// Index in `ids` of the standard's last-event-ID buffer.
+    pending: u8,
+    /// Index in `ids` that the open `id` line writes to.
+    writing: u8,
+    /// What the open line is, once its first piece arrived.
+    line: Line,
+    /// At least one `data` line arrived in this block, so a blank line
+    /// dispatches (an empty `data:` line still dispatches empty data).
+    has_data: bool,
+    /// A value overflowed in this block: ignore lines up to the blank line.
+    skipping: bool,
+    /// Report comments as [`Status::Comment`].
+    comments: bool,
+    /// What to undo at the start of the next call.
+    cleanup: Cleanup,
+    /// Length of the data before the comment being read or reported: the
+    /// comment's text is kept after it.
+    mark: usize,
+}
+
+/// The line being read, decided by its field when its first piece arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    /// No line is open: the next value piece starts one.
+    Idle,
+    /// A `data` line: decoded into the data buffer.
+    Data,
+    /// An `event` line: decoded into the event type buffer.
+    Event,
+    /// An `id` line, decoded into `ids[writing]`; `nul`: it held a NUL, so the
+    /// standard ignores it.
+    Id { nul: bool },
+    /// A `retry` line of ASCII digits so far; `value` saturates at
+    /// `u32::MAX`, `digits` is false while the value is still empty.
+    Retry { value: u32, digits: bool },
+    /// A comment reported to the caller, decoded into the data buffer after
+    /// its first `mark` bytes; `cut` once the text stopped fitting.
+    Comment { cut: bool },
+    /// A line with no effect: unknown field, invalid `retry`, or an unreported
+    /// comment.
+    Ignore,
+}
+
+/// What the previous call handed out and the next one must take back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cleanup {
+    /// Nothing.
+    None,
+    /// An event borrowed the data and event type buffers: empty them.
+    Event,
+    /// A comment borrowed the data buffer after its first `mark` bytes: cut
+    /// the data back.
+    Comment,
+}
+
+/// What [`EventParser::next`] found. Each variant says what to do next.
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status<'p> {
+    /// The input is used up: call again with the next chunk. Nothing is lost;
+    /// a line or event cut by the chunk boundary continues there.
+    NeedInput,
+    /// An event was dispatched. Use it, then call again with the same input
+    /// (it has been advanced past the event).
+    Event(Event<'p>),
+    /// A valid `retry` field: the new reconnection time in milliseconds.
+    /// Call again with the same input.
+    ///
+    /// A value too large for a `u32` saturates at `u32::MAX` (about 49.7
+    /// days); it never wraps. Invalid values (empty, a sign, a space, any
+    /// non-digit) are ignored as the standard says, and produce nothing.
+    Retry(u32),
+    /// A comment line, reported only when [`EventParser::with_comments`]
+    /// turned this on. The text is what follows the `:`, less one leading
+    /// space. Call again with the same input.
+    ///
+    /// The text is kept in the free part of the data buffer: if it does not
+    /// fit there it is cut (at a character boundary) to what fits. Comments
+    /// never cause an error.
+    Comment(&'p str),
+}
+
+/// A dispatched event. It borrows from the parser, and from nothing else.
+///
+/// ```
+/// use sse_wire::{Parser, Status};
+/// let mut parser = Parser::<64>::new();
+/// let mut input: &[u8] = b"id: 7\ndata: a\ndata: b\n\n";
+/// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+/// assert_eq!(event.event_type(), "message");
+/// assert_eq!(event.data(), "a\nb");
+/// assert_eq!(event.last_event_id(), "7");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Event<'p> {
+    event_type: &'p str,
+    data: &'p str,
+    last_event_id: &'p str,
+}
+
+impl<'p> Event<'p> {
+    /// The event type: the last `event` field's value, or `"message"` when
+    /// there was none or it was empty.
+    ///
+    /// ```
+    /// # use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new();
+    /// let mut input: &[u8] = b"event: tick\ndata\n\n";
+    /// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+    /// assert_eq!(event.event_type(), "tick");
+    /// ```
+    pub fn event_type(&self) -> &'p str {
+        self.event_type
+    }
+
+    /// The data: the `data` fields' values joined with LF.
+    ///
+    /// ```
+    /// # use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new();
+    /// let mut input: &[u8] = b"data:\n\n";
+    /// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+    /// assert_eq!(event.data(), "");
+    /// ```
+    pub fn data(&self) -> &'p str {
+        self.data
+    }
+
+    /// The last event ID as of this event: set by the last valid `id` field
+    /// of this or an earlier event, `""` if none was.
+    ///
+    /// ```
+    /// # use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new();
+    /// let mut input: &[u8] = b"id: 1\ndata: a\n\ndata: b\n\n";
+    /// let Ok(Status::Event(_)) = parser.next(&mut input) else { panic!() };
+    /// let Ok(Status::Event(second)) = parser.next(&mut input) else { panic!() };
+    /// assert_eq!(second.last_event_id(), "1");
+    /// ```
+    pub fn last_event_id(&self) -> &'p str {
+        self.last_event_id
+    }
+}
+
+/// A value did not fit the parser's storage. The event it belonged to is
+/// skipped; parsing goes on with the next event.
+///
+/// Lines of the same event before the one that overflowed keep their effect
+/// (an earlier `id` still becomes the last event ID at the blank line; an
+/// earlier `retry` was already reported); the overflowing line and the rest
+/// of the event have none.
+///
+/// ```
+/// use sse_wire::{ParseError, Parser, Status};
+/// let mut parser = Parser::<4>::new();
+/// let mut input: &[u8] = b"data: too long\n\ndata: ok\n\n";
+/// assert_eq!(parser.next(&mut input), Err(ParseError::DataTooLong { capacity: 4 }));
+/// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+/// assert_eq!(event.data(), "ok");
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// The event's data (its `data` lines joined with LF) is longer than
+    /// `capacity` bytes.
+    DataTooLong {
+        /// The data buffer's capacity in bytes.
+        capacity: usize,
+    },
+    /// An `event` field's value is longer than `capacity` bytes.
+    EventTypeTooLong {
+        /// The event type buffer's capacity in bytes.
+        capacity: usize,
+    },
+    /// An `id` field's value is longer than `capacity` bytes. It is checked
+    /// as it arrives, before the NUL rule applies. The last event ID keeps
+    /// its previous value.
+    IdTooLong {
+        /// The ID buffer's capacity in bytes.
+        capacity: usize,
+    },
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, capacity) = match *self {
+            ParseError::DataTooLong { capacity } => ("event data", capacity),
+            ParseError::EventTypeTooLong { capacity } => ("event type", capacity),
+            ParseError::IdTooLong { capacity } => ("event id", capacity),
+        };
+        write!(
+            f,
+            "{what} longer than the parser's capacity of {capacity} bytes; the event was skipped"
+        )
+    }
+}
+
+impl core::error::Error for ParseError {}
+
+impl<const DATA: usize, const META: usize> Parser<DATA, META> {
+    /// A parser at the start of a stream, with empty buffers and no last
+    /// event ID. It is `const`, so a parser can be a `static`.
+    ///
+    /// ```
+    /// use sse_wire::Parser;
+    /// let parser = Parser::<512, 32>::new();
+    /// assert_eq!(parser.last_event_id(), "");
+    /// ```
+    pub const fn new() -> Self {
+        EventParser {
+            lexer: Lexer::new(),
+            utf8: Utf8::new(),
+            data: heapless::String::new(),
+            event_type: heapless::String::new(),
+            ids: [
+                heapless::String::new(),
+                heapless::String::new(),
+                heapless::String::new(),
+            ],
+            committed: 0,
+            pending: 0,
+            writing: 0,
+            line: Line::Idle,
+            has_data: false,
+            skipping: false,
+            comments: false,
+            cleanup: Cleanup::None,
+            mark: 0,
+        }
+    }
+}
+
+impl<const DATA: usize, const META: usize> Default for Parser<DATA, META> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<D: Buffer, M: Buffer + Clone> EventParser<D, M> {
+    /// A parser over the given stores: `data` for the event data, and copies
+    /// of `meta` for the event type and the IDs. The stores are emptied
+    /// first.
+    ///
+    /// ```
+    /// use sse_wire::{EventParser, Status};
+    /// let mut parser = EventParser::with_buffers(
+    ///     heapless::String::<100>::new(),
+    ///     heapless::String::<8>::new(),
+    /// );
+    /// let mut input: &[u8] = b"data: x\n\n";
+    /// assert!(matches!(parser.next(&mut input), Ok(Status::Event(_))));
+    /// ```
+    pub fn with_buffers(mut data: D, mut meta: M) -> Self {
+        data.clear();
+        meta.clear();
+        EventParser {
+            lexer: Lexer::new(),
+            utf8: Utf8::new(),
+            data,
+            event_type: meta.clone(),
+            ids: [meta.clone(), meta.clone(), meta],
+            committed: 0,
+            pending: 0,
+            writing: 0,
+            line: Line::Idle,
+            has_data: false,
+            skipping: false,
+            comments: false,
+            cleanup: Cleanup::None,
+            mark: 0,
+        }
+    }
+}
+
+impl<D: Buffer, M: Buffer> EventParser<D, M> {
+    /// Turns the reporting of comments as [`Status::Comment`] on or off (off
+    /// by default). A parser that does not report them does not decode or
+    /// store them either.
+    ///
+    /// ```
+    /// use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new().with_comments(true);
+    /// let mut input: &[u8] = b": keep-alive\n";
+    /// assert_eq!(parser.next(&mut input), Ok(Status::Comment("keep-alive")));
+    /// ```
+    #[must_use]
+    pub fn with_comments(mut self, report: bool) -> Self {
+        self.comments = report;
+        self
+    }
+
+    /// The last event ID: the value a client sends as `Last-Event-ID` when
+    /// it reconnects.
+    ///
+    /// It changes at each blank line (dispatch step 1), also when no event is
+    /// dispatched, so an `id`-only block updates it. An `id` line in a block
+    /// that has not ended yet does not count.
+    ///
+    /// ```
+    /// use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new();
+    /// let mut input: &[u8] = b"id: 42\n\nid: 43\n";
+    /// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
+    /// assert_eq!(parser.last_event_id(), "42");
+    /// ```
+    pub fn last_event_id(&self) -> &str {
+        self.ids[usize::from(self.committed)].as_str()
+    }
+
+    /// Prepares for a new stream from the same source, as a browser's
+    /// `EventSource` does when it reconnects: the event in progress is
+    /// dropped and a leading BOM is expected again, but the last event ID is
+    /// kept.
+    ///
+    /// ```
+    /// use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new();
+    /// let mut input: &[u8] = b"id: 9\n\ndata: cut off";
+    /// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
+    /// parser.reset();
+    /// let mut input: &[u8] = b"data: fresh\n\n";
+    /// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+    /// assert_eq!((event.data(), event.last_event_id()), ("fresh", "9"));
+    /// ```
+    pub fn reset(&mut self) {
+        self.lexer.reset();
+        self.utf8.reset();
+        self.data.clear();
+        self.event_type.clear();
+        self.pending = self.committed;
+        self.line = Line::Idle;
+        self.has_data = false;
+        self.skipping = false;
+        self.cleanup = Cleanup::None;
+    }
+
+    /// Parses from `input` up to the next thing to report, advancing `input`
+    /// past the bytes used.
+    ///
+    /// The returned [`Status`] borrows the parser (and may borrow the input),
+    /// so use it before calling again.
+    ///
+    /// # Termination
+    ///
+    /// Returns `Ok(Status::NeedInput)` once `*input` is used up; call again
+    /// with the next chunk. Chunks may be cut at any byte: the results do not
+    /// depend on where. At the end of the stream there is nothing to flush:
+    /// the standard discards an event that no blank line finished.
+    ///
+    /// # Errors
+    ///
+    /// A [`ParseError`] when a value does not fit its buffer. It is returned
+    /// once, when the overflow happens, with `*input` advanced past the
+    /// bytes read; the rest of that event is skipped, and the parser stays
+    /// usable: call again with the same input. Malformed input is never an
+    /// error: the standard says what every byte sequence means.
+    pub fn next<'p>(&'p mut self, input: &'p mut &[u8]) -> Result<Status<'p>, ParseError> {
+        match core::mem::replace(&mut self.cleanup, Cleanup::None) {
+            Cleanup::None => {}
+            Cleanup::Event => {
+                self.data.clear();
+                self.event_type.clear();
+            }
+            Cleanup::Comment => self.data.truncate(self.mark),
+        }
+        loop {
+            match self.lexer.next(input) {
+                Token::NeedInput => return Ok(Status::NeedInput),
+                Token::BlankLine => {
+                    if self.dispatch() {
+                        return Ok(Status::Event(Event {
+                            event_type: match self.event_type.as_str() {
+                                "" => "message",
+                                event_type => event_type,
+                            },
+                            data: self.data.as_str(),
+                            last_event_id: self.last_event_id(),
+                        }));
+                    }
+                }
+                Token::Value { field, piece, end } => {
+                    if self.skipping {
+                        continue;
+                    }
+                    if let Err(error) = self.value(field, piece, end) {
+                        self.skipping = true;
+                        self.line = Line::Idle;
+                        self.utf8.reset();
+                        return Err(error);
+                    }
+                    if !end {
+                        continue;
+                    }
+                    match core::mem::replace(&mut self.line, Line::Idle) {
+                        Line::Retry {
+                            value,
+                            digits: true,
+                        } => return Ok(Status::Retry(value)),
+                        Line::Comment { .. } => {
+                            self.cleanup = Cleanup::Comment;
+                            return Ok(Status::Comment(
+                                self.data.as_str().get(self.mark..).unwrap_or_default(),
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles a piece of a line's value; at the line's end, finishes the
+    /// line, leaving `self.line` for the caller to report.
+    #[inline]
+    fn value(&mut self, field: Field, piece: &[u8], end: bool) -> Result<(), ParseError> {
+        if self.line == Line::Idle {
+            self.begin_line(field)?;
+        }
+        match &mut self.line {
+            Line::Data => {
+                let capacity = self.data.capacity();
+                let full = ParseError::DataTooLong { capacity };
+                decode_into(&mut self.utf8, &mut self.data, piece, end).map_err(|_| full)
+            }
+            Line::Event => {
+                let capacity = self.event_type.capacity();
+                let full = ParseError::EventTypeTooLong { capacity };
+                decode_into(&mut self.utf8, &mut self.event_type, piece, end).map_err(|_| full)
+            }
+            Line::Id { nul } => {
+                *nul = *nul || memchr(0, piece).is_some();
+                let nul = *nul;
+                let id = &mut self.ids[usize::from(self.writing)];
+                let capacity = id.capacity();
+                decode_into(&mut self.utf8, id, piece, end)
+                    .map_err(|_| ParseError::IdTooLong { capacity })?;
+                if end && !nul {
+                    self.pending = self.writing;
+                }
+                Ok(())
+            }
+            Line::Retry { value, digits } => {
+                for &byte in piece {
+                    if !byte.is_ascii_digit() {
+                        self.line = Line::Ignore;
+                        return Ok(());
+                    }
+                    *value = value
+                        .saturating_mul(10)
+                        .saturating_add(u32::from(byte - b'0'));
+                    *digits = true;
+                }
+                Ok(())
+            }
+            Line::Comment { cut, .. } => {
+                let data = &mut self.data;
+                let mut sink = |text: &str| {
+                    if !*cut {
+                        *cut = push_fitting(data, text);
+                    }
+                    Ok::<(), ()>(())
+                };
+                let _ = self.utf8.decode(piece, &mut sink);
+                if end {
+                    let _ = self.utf8.finish(&mut sink);
+                }
+                Ok(())
+            }
+            Line::Idle | Line::Ignore => Ok(()),
+        }
+    }
+
+    /// Does what a line's field asks for when its first piece arrives.
+    #[inline]
+    fn begin_line(&mut self, field: Field) -> Result<(), ParseError> {
+        self.line = match field {
+            Field::Data => {
+                if self.has_data {
+                    self.data
+                        .try_push_str("\n")
+                        .map_err(|_| ParseError::DataTooLong {
+                            capacity: self.data.capacity(),
+                        })?;
+                }
+                self.has_data = true;
+                Line::Data
+            }
+            Field::Event => {
+                self.event_type.clear();
+                Line::Event
+            }
+            Field::Id => {
+                // Any index that is neither committed nor pending.
+                self.writing = (0..3)
+                    .find(|&i| i != self.committed && i != self.pending)
+                    .unwrap_or(0);
+                self.ids[usize::from(self.writing)].clear();
+                Line::Id { nul: false }
+            }
+            Field::Retry => Line::Retry {
+                value: 0,
+                digits: false,
+            },
+            Field::Comment if self.comments => {
+                self.mark = self.data.as_str().len();
+                Line::Comment { cut: false }
+            }
+            Field::Comment | Field::Unknown => Line::Ignore,
+        };
+        Ok(())
+    }
+
+    /// The blank line: dispatch steps 1 to 5. Returns whether an event is
+    /// to be reported (its text is still in the buffers).
+    #[inline]
+    fn dispatch(&mut self) -> bool {
+        self.committed = self.pending;
+        if self.skipping || !self.has_data {
+            self.skipping = false;
+            self.has_data = false;
+            self.data.clear();
+            self.event_type.clear();
+            return false;
+        }
+        self.has_data = false;
+        self.cleanup = Cleanup::Event;
+        true
+    }
+}
+
+/// Decodes `piece` onto `buf`, and at the end of the value also an
+/// unfinished UTF-8 sequence (as U+FFFD).
+#[inline]
+fn decode_into<B: Buffer>(
+    utf8: &mut Utf8,
+    buf: &mut B,
+    piece: &[u8],
+    end: bool,
+) -> Result<(), crate::Full> {
+    let mut sink = |text: &str| buf.try_push_str(text);
+    utf8.decode(piece, &mut sink)?;
+    if end {
+        utf8.finish(&mut sink)?;
+    }
+    Ok(())
+}
+
+/// Appends as much of `text` as fits, ending at a character boundary.
+/// Returns whether some of it did not fit.
+fn push_fitting<B: Buffer>(buf: &mut B, text: &str) -> bool {
+    let room = buf.capacity().saturating_sub(buf.as_str().len());
+    if text.len() <= room {
+        return buf.try_push_str(text).is_err();
+    }
+    let mut end = room;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let _ = buf.try_push_str(&text[..end]);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_part_is_small() {
+        // The README's formula: the five buffers, each a heapless string
+        // (its bytes and a `usize` length), plus at most 32 bytes.
+        let whole = core::mem::size_of::<Parser<0, 0>>();
+        let buffers = 5 * core::mem::size_of::<heapless::String<0>>();
+        assert!(
+            whole - buffers <= 32,
+            "fixed part is {} bytes",
+            whole - buffers
+        );
+        let sized = core::mem::size_of::<Parser<1000, 10>>();
+        // Each buffer may be padded up to its length's alignment.
+        let padding = 5 * (core::mem::align_of::<usize>() - 1);
+        assert!(
+            sized <= 1000 + 4 * 10 + buffers + 32 + padding,
+            "{sized} bytes"
+        );
+    }
+
+    #[test]
+    fn id_rotation_never_writes_over_committed_or_pending() {
+        let mut parser = Parser::<8, 8>::new();
+        let mut input: &[u8] = b"id: a\n\nid: b\nid: c\x00\nid: d\n";
+        while parser.next(&mut input) != Ok(Status::NeedInput) {}
+        assert_eq!(parser.last_event_id(), "a");
+        assert_eq!(parser.ids[usize::from(parser.pending)].as_str(), "d");
+        assert_ne!(parser.committed, parser.pending);
+    }
+
+    #[test]
+    fn push_fitting_cuts_at_char_boundary() {
+        let mut buf = heapless::String::<4>::new();
+        assert!(push_fitting(&mut buf, "a€b"));
+        assert_eq!(buf.as_str(), "a€");
+        let mut buf = heapless::String::<3>::new();
+        assert!(push_fitting(&mut buf, "a€"));
+        assert_eq!(buf.as_str(), "a");
+        assert!(!push_fitting(&mut buf, ""));
+    }
+}

@@ -1,0 +1,224 @@
+//! Incremental, lossy UTF-8 decoding whose output does not depend on chunking.
+//!
+//! The standard decodes the stream with the Encoding Standard's UTF-8 decoder:
+//! each maximal subpart of an ill-formed sequence becomes one U+FFFD, the rule
+//! `String::from_utf8_lossy` follows too. A value may reach the parser in
+//! pieces cut anywhere, also inside a multi-byte sequence, so this decoder
+//! keeps the (at most three) bytes of an unfinished sequence between pieces
+//! and finishes or rejects it when the next piece arrives.
+//!
+//! Decoding is per value: the lexer cuts lines at ASCII bytes, which are never
+//! part of a multi-byte sequence, so a sequence unfinished at a line end is
+//! ill-formed in the whole stream too and becomes U+FFFD there ([`Utf8::finish`]).
+
+use core::str;
+
+/// The replacement character, U+FFFD.
+pub(crate) const REPLACEMENT: &str = "\u{FFFD}";
+
+/// The decoder's state: the bytes of a sequence cut by a piece boundary.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Utf8 {
+    /// The unfinished sequence's first bytes; only `pending[..len]` counts.
+    pending: [u8; 3],
+    /// How many bytes of `pending` are in use (0 to 3).
+    len: u8,
+}
+
+/// Whether `bytes` (one maximal ill-formed subpart, so at most three bytes)
+/// is the start of a sequence that more bytes could finish.
+fn is_unfinished(bytes: &[u8]) -> bool {
+    matches!(str::from_utf8(bytes), Err(error) if error.error_len().is_none())
+}
+
+/// How many bytes a sequence starting with `lead` has (1 for anything that
+/// cannot start a multi-byte sequence).
+const fn sequence_len(lead: u8) -> usize {
+    match lead {
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => 1,
+    }
+}
+
+impl Utf8 {
+    /// A decoder with nothing pending.
+    pub(crate) const fn new() -> Self {
+        Utf8 {
+            pending: [0; 3],
+            len: 0,
+        }
+    }
+
+    /// Decodes `piece`, handing each decoded run of text to `sink` in order.
+    /// Bytes of a sequence that `piece` leaves unfinished are kept for the next
+    /// call. Stops at the first `Err` from `sink` and returns it; the decoder
+    /// must then be [`reset`](Self::reset) before it is used for another value.
+    #[inline]
+    pub(crate) fn decode<E>(
+        &mut self,
+        mut piece: &[u8],
+        sink: &mut impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.len > 0 {
+            piece = self.resume(piece, sink)?;
+        }
+        let mut seen = 0;
+        for chunk in piece.utf8_chunks() {
+            let (valid, invalid) = (chunk.valid(), chunk.invalid());
+            if !valid.is_empty() {
+                sink(valid)?;
+            }
+            seen += valid.len() + invalid.len();
+            if invalid.is_empty() {
+                continue;
+            }
+            if seen == piece.len() && is_unfinished(invalid) {
+                // A sequence cut off by the end of the piece: keep it.
+                self.pending[..invalid.len()].copy_from_slice(invalid);
+                self.len = invalid.len() as u8;
+            } else {
+                sink(REPLACEMENT)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Tries to finish the pending sequence with the first bytes of `piece`;
+    /// returns the rest of `piece`.
+    fn resume<'a, E>(
+        &mut self,
+        piece: &'a [u8],
+        sink: &mut impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<&'a [u8], E> {
+        let have = usize::from(self.len);
+        let want = sequence_len(self.pending[0]).saturating_sub(have);
+        let take = want.min(piece.len());
+        let mut joined = [0u8; 4];
+        joined[..have].copy_from_slice(&self.pending[..have]);
+        joined[have..have + take].copy_from_slice(&piece[..take]);
+        let joined = &joined[..have + take];
+        match str::from_utf8(joined) {
+            Ok(text) => {
+                self.len = 0;
+                sink(text)?;
+                Ok(&piece[take..])
+            }
+            Err(error) => match error.error_len() {
+                None => {
+                    // Still unfinished: `piece` was too short to tell.
+                    self.pending[..joined.len()].copy_from_slice(joined);
+                    self.len = joined.len() as u8;
+                    Ok(&piece[take..])
+                }
+                Some(bad) => {
+                    // The maximal subpart is the pending bytes plus the bytes
+                    // of `piece` that still continued it; the rest of `piece`
+                    // is decoded afresh.
+                    self.len = 0;
+                    sink(REPLACEMENT)?;
+                    Ok(&piece[bad.saturating_sub(have)..])
+                }
+            },
+        }
+    }
+
+    /// Ends the value: an unfinished sequence becomes one U+FFFD.
+    #[inline]
+    pub(crate) fn finish<E>(
+        &mut self,
+        sink: &mut impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        if self.len == 0 {
+            return Ok(());
+        }
+        self.len = 0;
+        sink(REPLACEMENT)
+    }
+
+    /// Forgets any pending bytes.
+    pub(crate) fn reset(&mut self) {
+        self.len = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::string::String;
+    use std::vec::Vec;
+
+    fn decode_split(bytes: &[u8], cuts: &[usize]) -> String {
+        let mut out = String::new();
+        let mut utf8 = Utf8::new();
+        let mut sink = |s: &str| -> Result<(), ()> {
+            out.push_str(s);
+            Ok(())
+        };
+        let mut start = 0;
+        for &cut in cuts.iter().chain(core::iter::once(&bytes.len())) {
+            utf8.decode(&bytes[start..cut], &mut sink).unwrap();
+            start = cut;
+        }
+        utf8.finish(&mut sink).unwrap();
+        out
+    }
+
+    fn assert_lossy_at_every_split(bytes: &[u8]) {
+        let expected = String::from_utf8_lossy(bytes);
+        assert_eq!(decode_split(bytes, &[]), expected, "whole {bytes:x?}");
+        for a in 0..=bytes.len() {
+            assert_eq!(decode_split(bytes, &[a]), expected, "{bytes:x?} cut at {a}");
+            for b in a..=bytes.len() {
+                assert_eq!(
+                    decode_split(bytes, &[a, b]),
+                    expected,
+                    "{bytes:x?} cut at {a}, {b}"
+                );
+            }
+        }
+        let every: Vec<usize> = (1..bytes.len()).collect();
+        assert_eq!(decode_split(bytes, &every), expected, "{bytes:x?} bytewise");
+    }
+
+    #[test]
+    fn matches_from_utf8_lossy_at_every_split() {
+        let samples: &[&[u8]] = &[
+            "héllo €uro 𝄞 clef".as_bytes(),
+            b"\xE2\x82",
+            b"\xE2\x82x",
+            b"\xF0\x90\x80",
+            b"\xF0\x90\x80\xF0\x9F\x98\x80",
+            b"\xF4\x90\x80\x80",
+            b"\xED\xA0\x80",
+            b"\xE0\x80\x80",
+            b"\xC0\xAF",
+            b"\x80\x80\xBF",
+            b"\xFF\xFE",
+            b"a\xF0\x9Fb\xE2\x82\xACc\xE2",
+            b"\xF0\x9F\x98\xF0\x9F\x98\x80",
+            b"\xEF\xBB\xBF",
+        ];
+        for sample in samples {
+            assert_lossy_at_every_split(sample);
+        }
+    }
+
+    #[test]
+    fn sink_errors_stop_decoding() {
+        let mut utf8 = Utf8::new();
+        let mut calls = 0;
+        let result = utf8.decode(b"a\xFFb", &mut |_| {
+            calls += 1;
+            if calls == 2 {
+                Err("full")
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(result, Err("full"));
+        assert_eq!(calls, 2);
+    }
+}
