@@ -32,7 +32,7 @@
 //! | `Value`      | inside a value                                 | a line end                  |
 //!
 //! If you add a state: give it a `///` line saying why it exists, handle it in
-//! [`Lexer::next`], and add a case to `tests/cases.rs` that reaches it with
+//! [`Lexer::next`], and add a case to `tests/shared/spec_cases.rs` that reaches it with
 //! every chunking (the spec tests split each input at every byte).
 //!
 //! Bytes are matched, not characters: every byte the grammar looks at (CR,

@@ -1,0 +1,96 @@
+//! Drives the real parser over chunked input and records what it reports,
+//! in the reference model's vocabulary, so the two can be compared.
+#![allow(dead_code, unused_imports)]
+
+#[path = "../reference/mod.rs"]
+pub mod reference;
+
+pub use reference::{Item, Limits, Outcome};
+use sse_wire::{Buffer, EventParser, Status};
+
+/// Feeds `chunks` to `parser` in order and collects everything it reports.
+pub fn drive<'a, D: Buffer, M: Buffer>(
+    parser: &mut EventParser<D, M>,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Outcome {
+    let mut items = Vec::new();
+    for chunk in chunks {
+        let mut input = chunk;
+        loop {
+            match parser.next(&mut input) {
+                Ok(Status::NeedInput) => {
+                    assert!(input.is_empty(), "NeedInput with input left");
+                    break;
+                }
+                Ok(Status::Event(event)) => items.push(Item::Event {
+                    event_type: event.event_type().to_owned(),
+                    data: event.data().to_owned(),
+                    id: event.last_event_id().to_owned(),
+                }),
+                Ok(Status::Retry(ms)) => items.push(Item::Retry(ms)),
+                Ok(Status::Comment(text)) => items.push(Item::Comment(text.to_owned())),
+                Err(error) => items.push(Item::Error(error)),
+            }
+        }
+    }
+    Outcome {
+        items,
+        last_event_id: parser.last_event_id().to_owned(),
+    }
+}
+
+/// The parser the spec tests use: room for every case, comments on.
+pub type Roomy = sse_wire::Parser<4096, 256>;
+
+/// Parses `input` cut at the given offsets (ascending, within the input).
+pub fn parse_split(input: &[u8], cuts: &[usize], comments: bool) -> Outcome {
+    let mut parser = Roomy::new().with_comments(comments);
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for &cut in cuts {
+        chunks.push(&input[start..cut]);
+        start = cut;
+    }
+    chunks.push(&input[start..]);
+    drive(&mut parser, chunks)
+}
+
+/// Parses `input` one byte per call.
+pub fn parse_bytewise(input: &[u8], comments: bool) -> Outcome {
+    let mut parser = Roomy::new().with_comments(comments);
+    drive(&mut parser, input.chunks(1))
+}
+
+/// Checks that `input` gives `expected` whole, byte by byte, at every
+/// two-way split, and (for short inputs) at every three-way split; with
+/// comments reported, and without (then the expected comments are dropped).
+pub fn assert_parses_to(input: &[u8], expected: &Outcome) {
+    for comments in [true, false] {
+        let mut expected = expected.clone();
+        if !comments {
+            expected
+                .items
+                .retain(|item| !matches!(item, Item::Comment(_)));
+        }
+        let expected = &expected;
+        assert_eq!(&parse_split(input, &[], comments), expected, "whole input");
+        assert_eq!(
+            &parse_bytewise(input, comments),
+            expected,
+            "one byte per call"
+        );
+        for a in 0..=input.len() {
+            assert_eq!(
+                &parse_split(input, &[a], comments),
+                expected,
+                "split at {a}"
+            );
+            if input.len() <= 48 {
+                for b in a..=input.len() {
+                    let got = parse_split(input, &[a, b], comments);
+                    assert_eq!(&got, expected, "split at {a} and {b}");
+                }
+            }
+        }
+    }
+}
