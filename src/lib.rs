@@ -117,3 +117,8 @@ pub use buffer::{Buffer, Full};
 pub use encoder::{EncodeError, Encoder, Frame, Progress};
 pub use lexer::{Field, Lexer, Token};
 pub use parser::{Event, EventParser, ParseError, Parser, Status};
+
+// The README's examples are doctests too, so they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,199 @@
+//! The `sse` example's command-line contract (DESIGN.md), run as a process.
+#![cfg(not(miri))]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+/// The example binary, built once (cargo runs tests after building them, so
+/// building the example here does not fight over the build lock).
+fn binary() -> &'static PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        // target/<profile>/deps/cli-<hash> -> target/<profile>/examples/sse
+        let exe = std::env::current_exe().unwrap();
+        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+        let mut build = Command::new(env!("CARGO"));
+        build.args(["build", "--quiet", "--example", "sse", "--manifest-path"]);
+        build.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
+        if profile_dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build.status().expect("cargo runs");
+        assert!(status.success(), "building the sse example failed");
+        profile_dir
+            .join("examples")
+            .join(format!("sse{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(binary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> &str {
+    std::str::from_utf8(&output.stdout).unwrap()
+}
+
+fn stderr(output: &Output) -> &str {
+    std::str::from_utf8(&output.stderr).unwrap()
+}
+
+const SAMPLE: &[u8] = include_bytes!("../examples/streams/llm.sse");
+
+#[test]
+fn decode_prints_events_retries_and_last_event_id() {
+    let output = run(
+        &["decode"],
+        b"retry: 10\nid: 1\nevent: e\ndata: a\ndata: \"b\"\n\nid: 2\n\nid: 3\ndata: tail\n",
+    );
+    assert!(output.status.success());
+    assert_eq!(
+        stdout(&output),
+        "{\"retry\":10}\n{\"type\":\"e\",\"data\":\"a\\n\\\"b\\\"\",\"id\":\"1\"}\n{\"last_event_id\":\"2\"}\n"
+    );
+}
+
+#[test]
+fn decode_output_does_not_depend_on_chunk_size() {
+    let whole = run(&["decode"], SAMPLE);
+    assert!(whole.status.success());
+    assert_eq!(stdout(&whole).lines().count(), 7);
+    for chunk in ["1", "2", "3", "7", "64"] {
+        let chunked = run(&["decode", "--chunk", chunk], SAMPLE);
+        assert_eq!(stdout(&chunked), stdout(&whole), "--chunk {chunk}");
+    }
+    assert_eq!(
+        stdout(&run(&["decode", "--chunk=5"], SAMPLE)),
+        stdout(&whole)
+    );
+}
+
+#[test]
+fn decode_of_empty_input_prints_the_empty_last_event_id() {
+    let output = run(&["decode"], b"");
+    assert_eq!(stdout(&output), "{\"last_event_id\":\"\"}\n");
+}
+
+#[test]
+fn decode_replaces_invalid_utf8_and_escapes_control_characters() {
+    let output = run(&["decode"], b"data: \xFF\x01\t\n\n");
+    assert_eq!(
+        stdout(&output).lines().next().unwrap(),
+        "{\"type\":\"message\",\"data\":\"\u{fffd}\\u0001\\t\",\"id\":\"\"}"
+    );
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    for args in [
+        &["decode", "--chunk", "0"][..],
+        &["decode", "--chunk", "x"],
+        &["decode", "--chunk"],
+        &["decode", "--bogus"],
+        &["encode", "extra"],
+        &["frobnicate"],
+        &[],
+    ] {
+        let output = run(args, b"");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains("usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn encode_writes_comments_retries_events_and_id_only_blocks() {
+    let input = concat!(
+        "{\"comment\":\"hi\"}\n",
+        "{\"retry\":1500}\n",
+        "{\"type\":\"t\",\"data\":\"a\\nb\",\"id\":\"1\"}\n",
+        "\n",
+        "{\"id\":\"2\"}\n",
+        "{\"data\":\"\"}\n",
+        "{\"comment\":\"c\",\"retry\":5,\"data\":\" x\"}\n",
+    );
+    let output = run(&["encode"], input.as_bytes());
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        ": hi\nretry: 1500\nevent: t\nid: 1\ndata: a\ndata: b\n\nid: 2\n\ndata:\n\n: c\nretry: 5\ndata:  x\n\n"
+    );
+}
+
+#[test]
+fn encode_then_decode_round_trips() {
+    let input = "{\"type\":\"delta\",\"data\":\"line\\r\\nnext\\rlast \u{20ac}\",\"id\":\"7\"}\n{\"id\":\"8\"}\n{\"retry\":0}\n";
+    let encoded = run(&["encode"], input.as_bytes());
+    assert!(encoded.status.success());
+    let decoded = run(&["decode", "--chunk", "1"], &encoded.stdout);
+    assert_eq!(
+        stdout(&decoded),
+        "{\"type\":\"delta\",\"data\":\"line\\nnext\\nlast \u{20ac}\",\"id\":\"7\"}\n{\"retry\":0}\n{\"last_event_id\":\"8\"}\n"
+    );
+}
+
+#[test]
+fn encode_stops_at_a_bad_line_after_writing_the_ones_before() {
+    let cases: &[(&str, &str)] = &[
+        ("{\"data\":", "invalid JSON"),
+        ("[1]", "expected a JSON object"),
+        (
+            "{\"type\":\"a\\rb\",\"data\":\"x\"}",
+            "event type contains a line break",
+        ),
+        ("{\"id\":\"a\\nb\"}", "event id contains a line break"),
+        ("{\"id\":\"a\\u0000b\"}", "event id contains NUL"),
+        ("{\"retry\":-1}", "`retry` must be an integer"),
+        ("{\"retry\":4294967296}", "`retry` must be an integer"),
+        ("{\"retry\":1.5}", "`retry` must be an integer"),
+        ("{\"data\":5}", "`data` must be a string"),
+        ("{\"date\":\"x\"}", "unknown key `date`"),
+    ];
+    for (bad, message) in cases {
+        let input = format!(
+            "{{\"data\":\"first\"}}\n{{\"comment\":\"second\"}}\n{bad}\n{{\"data\":\"never\"}}\n"
+        );
+        let output = run(&["encode"], input.as_bytes());
+        assert_eq!(output.status.code(), Some(1), "{bad}");
+        assert_eq!(stdout(&output), "data: first\n\n: second\n", "{bad}");
+        let err = stderr(&output);
+        assert!(
+            err.contains("line 3") && err.contains(message),
+            "{bad}: {err}"
+        );
+    }
+}
+
+#[test]
+fn encode_refuses_a_comment_when_its_event_is_bad() {
+    // A line is checked whole before any of it is written.
+    let output = run(
+        &["encode"],
+        b"{\"comment\":\"c\",\"type\":\"a\\nb\",\"data\":\"x\"}\n",
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "");
+}
+
+#[test]
+fn decode_reports_an_oversized_event_and_goes_on() {
+    let mut input = b"data: ".to_vec();
+    input.extend(std::iter::repeat_n(b'x', (1 << 20) + 1));
+    input.extend_from_slice(b"\n\ndata: after\n\n");
+    let output = run(&["decode"], &input);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("event data longer than"));
+    assert_eq!(
+        stdout(&output),
+        "{\"type\":\"message\",\"data\":\"after\",\"id\":\"\"}\n{\"last_event_id\":\"\"}\n"
+    );
+}
