@@ -18,11 +18,27 @@
 /// assert!(buf.try_push_str("abc").is_ok());
 /// assert!(buf.try_push_str("de").is_err()); // would need 5 bytes
 /// assert_eq!(buf.as_str(), "abc");
-/// assert_eq!(buf.capacity(), 4);
+/// assert_eq!((Buffer::len(&buf), buf.capacity()), (3, 4));
+/// assert_eq!(buf.str_from(1), "bc");
 /// ```
 pub trait Buffer {
     /// The text stored so far.
     fn as_str(&self) -> &str;
+    /// The text after its first `start` bytes (`start` is always a length
+    /// this buffer had before); `""` if there is no such text. The parser
+    /// uses it to hand out a comment kept after the data, without touching
+    /// the data.
+    fn str_from(&self, start: usize) -> &str {
+        self.as_str().get(start..).unwrap_or_default()
+    }
+    /// The length of the text in bytes, without looking at the text.
+    fn len(&self) -> usize {
+        self.as_str().len()
+    }
+    /// Whether the text is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Appends `text` whole, or fails and changes nothing when the result
     /// would be longer than [`capacity`](Buffer::capacity).
     ///
@@ -56,6 +72,11 @@ impl<const N: usize> Buffer for heapless::String<N> {
     }
 
     #[inline]
+    fn len(&self) -> usize {
+        heapless::String::as_str(self).len()
+    }
+
+    #[inline]
     fn try_push_str(&mut self, text: &str) -> Result<(), Full> {
         self.push_str(text).map_err(|_| Full)
     }
@@ -73,5 +94,20 @@ impl<const N: usize> Buffer for heapless::String<N> {
     #[inline]
     fn capacity(&self) -> usize {
         N
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heapless_buffer_reports_its_length() {
+        // `len` once resolved to itself and looped forever.
+        let mut buf = heapless::String::<8>::new();
+        assert_eq!((Buffer::len(&buf), Buffer::is_empty(&buf)), (0, true));
+        buf.try_push_str("abc").unwrap();
+        assert_eq!((Buffer::len(&buf), buf.str_from(1)), (3, "bc"));
+        assert_eq!(buf.str_from(9), "");
     }
 }

@@ -494,9 +494,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                         } => return Ok(Status::Retry(value)),
                         Line::Comment { .. } => {
                             self.cleanup = Cleanup::Comment;
-                            return Ok(Status::Comment(
-                                self.data.as_str().get(self.mark..).unwrap_or_default(),
-                            ));
+                            return Ok(Status::Comment(self.data.str_from(self.mark)));
                         }
                         _ => {}
                     }
@@ -598,7 +596,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 digits: false,
             },
             Field::Comment if self.comments => {
-                self.mark = self.data.as_str().len();
+                self.mark = self.data.len();
                 Line::Comment { cut: false }
             }
             Field::Comment | Field::Unknown => Line::Ignore,
@@ -644,7 +642,7 @@ fn decode_into<B: Buffer>(
 /// Appends as much of `text` as fits, ending at a character boundary.
 /// Returns whether some of it did not fit.
 fn push_fitting<B: Buffer>(buf: &mut B, text: &str) -> bool {
-    let room = buf.capacity().saturating_sub(buf.as_str().len());
+    let room = buf.capacity().saturating_sub(buf.len());
     if text.len() <= room {
         return buf.try_push_str(text).is_err();
     }
