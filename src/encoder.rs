@@ -21,7 +21,7 @@
 
 use core::fmt;
 
-use memchr::{memchr, memchr2};
+use memchr::memchr2;
 
 /// One thing to write to an event stream.
 ///
@@ -89,17 +89,18 @@ impl<'a> Frame<'a> {
     /// assert_eq!(Frame::Comment("any\ntext").validate(), Ok(()));
     /// ```
     pub fn validate(&self) -> Result<(), EncodeError> {
+        // Types and IDs are short: one plain pass over each is smaller code
+        // than `memchr` and as fast at these lengths.
+        let has_line_break = |text: &str| text.bytes().any(|b| b == b'\r' || b == b'\n');
         if let Frame::Event { event_type, id, .. } = *self {
-            if let Some(event_type) = event_type {
-                if memchr2(b'\r', b'\n', event_type.as_bytes()).is_some() {
-                    return Err(EncodeError::LineBreakInEventType);
-                }
+            if event_type.is_some_and(has_line_break) {
+                return Err(EncodeError::LineBreakInEventType);
             }
             if let Some(id) = id {
-                if memchr2(b'\r', b'\n', id.as_bytes()).is_some() {
+                if has_line_break(id) {
                     return Err(EncodeError::LineBreakInId);
                 }
-                if memchr(0, id.as_bytes()).is_some() {
+                if id.bytes().any(|b| b == 0) {
                     return Err(EncodeError::NulInId);
                 }
             }
@@ -497,7 +498,7 @@ impl<'a> Iterator for Pieces<'a> {
                         0 => Stage::RetryEnd,
                         _ => Stage::Digits,
                     };
-                    break (&DIGITS[digit..=digit], next);
+                    break (DIGITS.get(digit..=digit).unwrap_or_default(), next);
                 }
                 Stage::RetryEnd => break ("\n", Stage::Done),
                 Stage::Done => return None,
@@ -511,16 +512,16 @@ impl<'a> Iterator for Pieces<'a> {
 /// Cuts the first line off `text`, at LF, CR or CRLF. Returns the line and
 /// the text after its line break, `None` if it had none.
 fn split_line(text: &str) -> (&str, Option<&str>) {
-    let bytes = text.as_bytes();
-    match memchr2(b'\n', b'\r', bytes) {
-        None => (text, None),
-        Some(at) => {
-            let skip = if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
-                2
-            } else {
-                1
-            };
-            (&text[..at], Some(&text[at + skip..]))
-        }
-    }
+    let Some(at) = memchr2(b'\n', b'\r', text.as_bytes()) else {
+        return (text, None);
+    };
+    // A line break is ASCII, so `at` is a character boundary and `get` never
+    // fails; it keeps the panicking slice code out of small firmware.
+    let line = text.get(..at).unwrap_or_default();
+    let rest = text.get(at..).unwrap_or_default();
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.get(1..))
+        .unwrap_or_default();
+    (line, Some(rest))
 }

@@ -650,7 +650,7 @@ fn push_fitting<B: Buffer>(buf: &mut B, text: &str) -> bool {
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let _ = buf.try_push_str(&text[..end]);
+    let _ = buf.try_push_str(text.get(..end).unwrap_or_default());
     true
 }
 

@@ -11,8 +11,6 @@
 //! part of a multi-byte sequence, so a sequence unfinished at a line end is
 //! ill-formed in the whole stream too and becomes U+FFFD there ([`Utf8::finish`]).
 
-use core::str;
-
 /// The replacement character, U+FFFD.
 pub(crate) const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -25,12 +23,6 @@ pub(crate) struct Utf8 {
     len: u8,
 }
 
-/// Whether `bytes` (one maximal ill-formed subpart, so at most three bytes)
-/// is the start of a sequence that more bytes could finish.
-fn is_unfinished(bytes: &[u8]) -> bool {
-    matches!(str::from_utf8(bytes), Err(error) if error.error_len().is_none())
-}
-
 /// How many bytes a sequence starting with `lead` has (1 for anything that
 /// cannot start a multi-byte sequence).
 const fn sequence_len(lead: u8) -> usize {
@@ -39,6 +31,36 @@ const fn sequence_len(lead: u8) -> usize {
         0xE0..=0xEF => 3,
         0xF0..=0xF4 => 4,
         _ => 1,
+    }
+}
+
+/// Whether `byte` can stand at position `at` (1, 2 or 3) of a sequence led
+/// by `lead`. The second byte's range depends on the lead, which rules out
+/// overlong forms, surrogates and code points above U+10FFFF (Unicode,
+/// table 3-7, "Well-Formed UTF-8 Byte Sequences").
+const fn continues(lead: u8, at: usize, byte: u8) -> bool {
+    let (low, high) = match (at, lead) {
+        (1, 0xE0) => (0xA0, 0xBF),
+        (1, 0xED) => (0x80, 0x9F),
+        (1, 0xF0) => (0x90, 0xBF),
+        (1, 0xF4) => (0x80, 0x8F),
+        _ => (0x80, 0xBF),
+    };
+    low <= byte && byte <= high
+}
+
+/// Whether `bytes` is the start of a well-formed sequence that more bytes
+/// could finish.
+fn is_unfinished(bytes: &[u8]) -> bool {
+    match bytes.split_first() {
+        Some((&lead, rest)) => {
+            rest.len() + 1 < sequence_len(lead)
+                && rest
+                    .iter()
+                    .enumerate()
+                    .all(|(i, &b)| continues(lead, i + 1, b))
+        }
+        None => false,
     }
 }
 
@@ -86,41 +108,47 @@ impl Utf8 {
     }
 
     /// Tries to finish the pending sequence with the first bytes of `piece`;
-    /// returns the rest of `piece`.
+    /// returns the rest of `piece`. A byte that cannot continue the sequence
+    /// ends its maximal subpart (one U+FFFD) and is left for fresh decoding.
     fn resume<'a, E>(
         &mut self,
-        piece: &'a [u8],
+        mut piece: &'a [u8],
         sink: &mut impl FnMut(&str) -> Result<(), E>,
     ) -> Result<&'a [u8], E> {
-        let have = usize::from(self.len);
-        let want = sequence_len(self.pending[0]).saturating_sub(have);
-        let take = want.min(piece.len());
-        let mut joined = [0u8; 4];
-        joined[..have].copy_from_slice(&self.pending[..have]);
-        joined[have..have + take].copy_from_slice(&piece[..take]);
-        let joined = &joined[..have + take];
-        match str::from_utf8(joined) {
-            Ok(text) => {
+        let lead = self.pending[0];
+        let need = sequence_len(lead);
+        loop {
+            let have = usize::from(self.len);
+            let Some((&byte, rest)) = piece.split_first() else {
+                return Ok(piece);
+            };
+            if !continues(lead, have, byte) {
                 self.len = 0;
-                sink(text)?;
-                Ok(&piece[take..])
+                sink(REPLACEMENT)?;
+                return Ok(piece);
             }
-            Err(error) => match error.error_len() {
-                None => {
-                    // Still unfinished: `piece` was too short to tell.
-                    self.pending[..joined.len()].copy_from_slice(joined);
-                    self.len = joined.len() as u8;
-                    Ok(&piece[take..])
+            piece = rest;
+            if have + 1 < need {
+                if let Some(slot) = self.pending.get_mut(have) {
+                    *slot = byte;
                 }
-                Some(bad) => {
-                    // The maximal subpart is the pending bytes plus the bytes
-                    // of `piece` that still continued it; the rest of `piece`
-                    // is decoded afresh.
-                    self.len = 0;
-                    sink(REPLACEMENT)?;
-                    Ok(&piece[bad.saturating_sub(have)..])
-                }
-            },
+                self.len += 1;
+                continue;
+            }
+            let mut whole = [self.pending[0], self.pending[1], self.pending[2], 0];
+            if let Some(slot) = whole.get_mut(have) {
+                *slot = byte;
+            }
+            self.len = 0;
+            // `whole[..need]` is one well-formed sequence, so its first chunk
+            // is all of it.
+            let sequence = whole.get(..need).unwrap_or_default();
+            let text = sequence
+                .utf8_chunks()
+                .next()
+                .map_or(REPLACEMENT, |c| c.valid());
+            sink(text)?;
+            return Ok(piece);
         }
     }
 
@@ -203,6 +231,48 @@ mod tests {
         ];
         for sample in samples {
             assert_lossy_at_every_split(sample);
+        }
+    }
+
+    /// The bytes where UTF-8's rules change: ASCII, continuation ranges,
+    /// the leads whose second byte is restricted, and the never-valid bytes.
+    const EDGES: [u8; 23] = [
+        0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1,
+        0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF4, 0xF5, 0xFF,
+    ];
+
+    /// Checks one sequence whole and cut once at every point.
+    fn assert_lossy_at_every_cut(bytes: &[u8]) {
+        let expected = String::from_utf8_lossy(bytes);
+        for cut in 0..=bytes.len() {
+            assert_eq!(
+                decode_split(bytes, &[cut]),
+                expected,
+                "{bytes:x?} cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_two_byte_sequence() {
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                assert_lossy_at_every_cut(&[a, b]);
+            }
+        }
+    }
+
+    #[test]
+    fn every_three_and_four_byte_sequence_of_edge_bytes() {
+        for &a in &EDGES {
+            for &b in &EDGES {
+                for &c in &EDGES {
+                    assert_lossy_at_every_cut(&[a, b, c]);
+                    for &d in &EDGES {
+                        assert_lossy_at_every_cut(&[a, b, c, d]);
+                    }
+                }
+            }
         }
     }
 
