@@ -1,5 +1,5 @@
 //! The `sse` example's command-line contract (DESIGN.md), run as a process.
-#![cfg(not(miri))]
+#![cfg(not(any(miri, target_os = "wasi")))]
 
 use std::io::Write;
 use std::path::PathBuf;
