@@ -158,6 +158,22 @@ enum State {
     Value(Field),
 }
 
+/// The known field (or comment) whose name and colon start `bytes`, and how
+/// many bytes they take. `None` when `bytes` starts otherwise, or is too
+/// short to tell: the byte-by-byte path then decides.
+#[inline]
+fn known_name(bytes: &[u8]) -> Option<(Field, usize)> {
+    let field = match bytes.first()? {
+        b':' => return Some((Field::Comment, 1)),
+        &first => Field::candidate(first),
+    };
+    let name = field.name_bytes();
+    let colon = name.len();
+    // At most five bytes: a plain comparison, no `memcmp` call.
+    let matches = bytes.iter().zip(name).all(|(a, b)| a == b);
+    (colon > 0 && matches && bytes.get(colon) == Some(&b':')).then_some((field, colon + 1))
+}
+
 /// The zero-copy line lexer: bytes in, [`Token`]s out.
 ///
 /// Feed it any chunking of a stream; the tokens describe the same lines
@@ -268,6 +284,12 @@ impl Lexer {
             match self.state {
                 State::Value(field) => return self.value(field, input),
                 State::LineStart => {
+                    if let Some((field, used)) = known_name(bytes) {
+                        // Fast path: the whole name and its colon are here.
+                        *input = &bytes[used..];
+                        self.state = State::ValueStart(field);
+                        continue;
+                    }
                     *input = &bytes[1..];
                     if let Some(token) = self.line_start(byte) {
                         return token;

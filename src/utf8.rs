@@ -11,6 +11,8 @@
 //! part of a multi-byte sequence, so a sequence unfinished at a line end is
 //! ill-formed in the whole stream too and becomes U+FFFD there ([`Utf8::finish`]).
 
+use core::str;
+
 /// The replacement character, U+FFFD.
 pub(crate) const REPLACEMENT: &str = "\u{FFFD}";
 
@@ -49,21 +51,6 @@ const fn continues(lead: u8, at: usize, byte: u8) -> bool {
     low <= byte && byte <= high
 }
 
-/// Whether `bytes` is the start of a well-formed sequence that more bytes
-/// could finish.
-fn is_unfinished(bytes: &[u8]) -> bool {
-    match bytes.split_first() {
-        Some((&lead, rest)) => {
-            rest.len() + 1 < sequence_len(lead)
-                && rest
-                    .iter()
-                    .enumerate()
-                    .all(|(i, &b)| continues(lead, i + 1, b))
-        }
-        None => false,
-    }
-}
-
 impl Utf8 {
     /// A decoder with nothing pending.
     pub(crate) const fn new() -> Self {
@@ -86,25 +73,39 @@ impl Utf8 {
         if self.len > 0 {
             piece = self.resume(piece, sink)?;
         }
-        let mut seen = 0;
-        for chunk in piece.utf8_chunks() {
-            let (valid, invalid) = (chunk.valid(), chunk.invalid());
-            if !valid.is_empty() {
-                sink(valid)?;
+        loop {
+            // `from_utf8` checks ASCII a word at a time; on invalid input the
+            // valid prefix is checked once more, so each byte is looked at
+            // at most twice.
+            let error = match str::from_utf8(piece) {
+                Ok(text) => {
+                    if !text.is_empty() {
+                        sink(text)?;
+                    }
+                    return Ok(());
+                }
+                Err(error) => error,
+            };
+            let (valid, rest) = piece.split_at(error.valid_up_to());
+            if let Ok(text) = str::from_utf8(valid) {
+                if !text.is_empty() {
+                    sink(text)?;
+                }
             }
-            seen += valid.len() + invalid.len();
-            if invalid.is_empty() {
-                continue;
-            }
-            if seen == piece.len() && is_unfinished(invalid) {
-                // A sequence cut off by the end of the piece: keep it.
-                self.pending[..invalid.len()].copy_from_slice(invalid);
-                self.len = invalid.len() as u8;
-            } else {
-                sink(REPLACEMENT)?;
+            match error.error_len() {
+                Some(bad) => {
+                    sink(REPLACEMENT)?;
+                    piece = rest.get(bad..).unwrap_or_default();
+                }
+                None => {
+                    // A sequence cut off by the end of the piece: keep it.
+                    let keep = rest.len().min(3);
+                    self.pending[..keep].copy_from_slice(&rest[..keep]);
+                    self.len = keep as u8;
+                    return Ok(());
+                }
             }
         }
-        Ok(())
     }
 
     /// Tries to finish the pending sequence with the first bytes of `piece`;
@@ -140,14 +141,9 @@ impl Utf8 {
                 *slot = byte;
             }
             self.len = 0;
-            // `whole[..need]` is one well-formed sequence, so its first chunk
-            // is all of it.
+            // `whole[..need]` is one well-formed sequence.
             let sequence = whole.get(..need).unwrap_or_default();
-            let text = sequence
-                .utf8_chunks()
-                .next()
-                .map_or(REPLACEMENT, |c| c.valid());
-            sink(text)?;
+            sink(str::from_utf8(sequence).unwrap_or(REPLACEMENT))?;
             return Ok(piece);
         }
     }
