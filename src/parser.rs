@@ -303,26 +303,15 @@ impl<const DATA: usize, const META: usize> Parser<DATA, META> {
     /// assert_eq!(parser.last_event_id(), "");
     /// ```
     pub const fn new() -> Self {
-        EventParser {
-            lexer: Lexer::new(),
-            utf8: Utf8::new(),
-            data: heapless::String::new(),
-            event_type: heapless::String::new(),
-            ids: [
+        EventParser::from_parts(
+            heapless::String::new(),
+            heapless::String::new(),
+            [
                 heapless::String::new(),
                 heapless::String::new(),
                 heapless::String::new(),
             ],
-            committed: 0,
-            pending: 0,
-            writing: 0,
-            line: Line::Idle,
-            has_data: false,
-            skipping: false,
-            comments: false,
-            cleanup: Cleanup::None,
-            mark: 0,
-        }
+        )
     }
 }
 
@@ -349,12 +338,19 @@ impl<D: Buffer, M: Buffer + Clone> EventParser<D, M> {
     pub fn with_buffers(mut data: D, mut meta: M) -> Self {
         data.clear();
         meta.clear();
+        EventParser::from_parts(data, meta.clone(), [meta.clone(), meta.clone(), meta])
+    }
+}
+
+impl<D, M> EventParser<D, M> {
+    /// A parser at the start of a stream over these (empty) buffers.
+    const fn from_parts(data: D, event_type: M, ids: [M; 3]) -> Self {
         EventParser {
             lexer: Lexer::new(),
             utf8: Utf8::new(),
             data,
-            event_type: meta.clone(),
-            ids: [meta.clone(), meta.clone(), meta],
+            event_type,
+            ids,
             committed: 0,
             pending: 0,
             writing: 0,
