@@ -9,18 +9,14 @@ use core::hint::black_box;
 use cortex_m_rt::entry;
 use sse_wire::{Encoder, Frame, Parser, Progress, Status};
 
-#[panic_handler]
-fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    loop {
-        core::hint::spin_loop();
-    }
-}
+#[path = "../probe.rs"]
+mod probe;
 
 #[entry]
 fn main() -> ! {
     let mut parser = Parser::<256, 32>::new().with_comments(true);
     loop {
-        let mut input: &[u8] = black_box(sse_wire_embedded_input::STREAM);
+        let mut input: &[u8] = black_box(probe::STREAM);
         loop {
             match parser.next(&mut input) {
                 Ok(Status::NeedInput) => break,
@@ -51,8 +47,4 @@ fn main() -> ! {
             }
         }
     }
-}
-
-mod sse_wire_embedded_input {
-    pub const STREAM: &[u8] = b"id: 1\nevent: e\ndata: x\n\n";
 }
