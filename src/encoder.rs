@@ -345,7 +345,7 @@ impl<'a> Encoder<'a> {
 
 /// The ten digits, so that a retry value can be written one borrowed
 /// one-character piece at a time with no scratch buffer.
-const DIGITS: &str = "0123456789";
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 /// Where the piece generator is in the frame: the stage names the next
 /// piece.
@@ -363,8 +363,6 @@ enum Stage {
     IdValue,
     /// The LF after the ID.
     IdEnd,
-    /// Nothing yet: decides between data lines and the blank line.
-    Data,
     /// The prefix of the line at the front of `text`.
     LineStart,
     /// The current line's text.
@@ -442,6 +440,14 @@ impl<'a> Pieces<'a> {
         pieces
     }
 
+    /// The stage after an event's `event` and `id` lines.
+    fn data_or_blank(&self) -> Stage {
+        match self.text {
+            Some(_) => Stage::LineStart,
+            None => Stage::Blank,
+        }
+    }
+
     /// The stage after a data or comment line.
     fn after_line(&self) -> Stage {
         match (self.text.is_some(), self.comment) {
@@ -466,16 +472,10 @@ impl<'a> Iterator for Pieces<'a> {
                 Stage::TypeEnd => break ("\n", Stage::IdName),
                 Stage::IdName => match self.id {
                     Some(_) => break ("id: ", Stage::IdValue),
-                    None => self.stage = Stage::Data,
+                    None => self.stage = self.data_or_blank(),
                 },
                 Stage::IdValue => break (self.id.unwrap_or_default(), Stage::IdEnd),
-                Stage::IdEnd => break ("\n", Stage::Data),
-                Stage::Data => {
-                    self.stage = match self.text {
-                        Some(_) => Stage::LineStart,
-                        None => Stage::Blank,
-                    }
-                }
+                Stage::IdEnd => break ("\n", self.data_or_blank()),
                 Stage::LineStart => {
                     let (line, rest) = split_line(self.text.unwrap_or_default());
                     self.text = rest;
@@ -498,7 +498,7 @@ impl<'a> Iterator for Pieces<'a> {
                         0 => Stage::RetryEnd,
                         _ => Stage::Digits,
                     };
-                    break (DIGITS.get(digit..=digit).unwrap_or_default(), next);
+                    break (DIGITS.get(digit).copied().unwrap_or_default(), next);
                 }
                 Stage::RetryEnd => break ("\n", Stage::Done),
                 Stage::Done => return None,
