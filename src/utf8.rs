@@ -250,6 +250,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
     fn every_two_byte_sequence() {
         for a in 0..=255u8 {
             for b in 0..=255u8 {
@@ -259,6 +260,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
     fn every_three_and_four_byte_sequence_of_edge_bytes() {
         for &a in &EDGES {
             for &b in &EDGES {
