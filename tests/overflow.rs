@@ -95,6 +95,18 @@ fn replacement_characters_count_three_bytes() {
 }
 
 #[test]
+fn replacement_characters_count_in_ids_and_types_too() {
+    // Found by the `roundtrip` fuzz target: two invalid bytes are two
+    // U+FFFD, six bytes, more than the four an ID or type may hold.
+    check(
+        b"id: \xFF\xFF\ndata: x\n\nevent: \xC0\xC0\ndata: y\n\ndata: z\n\n",
+        &[ID, TYPE, event("message", "z", "")],
+        "",
+    );
+    check(b"id: \xFFa\n\n", &[], "\u{fffd}a");
+}
+
+#[test]
 fn oversized_event_type_is_reported() {
     check(
         b"event: toolong\ndata: x\n\nevent: ok\ndata: y\n\n",
