@@ -9,15 +9,10 @@ use libfuzzer_sys::fuzz_target;
 use sse_wire::{EncodeError, Frame};
 use sse_wire_fuzz::common::frames::{encode_every_way, normalise};
 use sse_wire_fuzz::common::{drive, Item};
-use sse_wire_fuzz::Text;
-
-/// Large enough for any value an input of at most `MAX_INPUT` bytes can
-/// hold, lossy decoding (up to three bytes per input byte) included.
-type Huge = sse_wire::Parser<{ 1 << 17 }, { 1 << 16 }>;
-const MAX_INPUT: usize = 16 * 1024;
+use sse_wire_fuzz::{Huge, Text};
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_INPUT {
+    if data.len() > sse_wire_fuzz::MAX_FRAME_INPUT {
         return;
     }
     let mut u = Unstructured::new(data);

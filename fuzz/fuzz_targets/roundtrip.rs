@@ -8,15 +8,10 @@ use arbitrary::Unstructured;
 use libfuzzer_sys::fuzz_target;
 use sse_wire_fuzz::common::drive;
 use sse_wire_fuzz::common::frames::{encode_every_way, expected};
-
-/// Large enough for any frame an input of at most `MAX_INPUT` bytes can
-/// hold: texts are decoded lossily, and each invalid byte becomes a 3-byte
-/// U+FFFD, so a value can be three times as long as the input.
-type Huge = sse_wire::Parser<{ 1 << 17 }, { 1 << 16 }>;
-const MAX_INPUT: usize = 16 * 1024;
+use sse_wire_fuzz::Huge;
 
 fuzz_target!(|data: &[u8]| {
-    if data.len() > MAX_INPUT {
+    if data.len() > sse_wire_fuzz::MAX_FRAME_INPUT {
         return;
     }
     let mut u = Unstructured::new(data);

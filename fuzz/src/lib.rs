@@ -19,6 +19,14 @@ pub use common::Roomy;
 /// A parser small enough that realistic input overflows it.
 pub type Small = sse_wire::Parser<64, 8>;
 
+/// The parser of the frame targets: large enough for any value an input of
+/// at most [`MAX_FRAME_INPUT`] bytes can hold. Texts are decoded lossily, and
+/// each invalid byte becomes a 3-byte U+FFFD, so a value can be three times
+/// as long as the input.
+pub type Huge = sse_wire::Parser<{ 1 << 17 }, { 1 << 16 }>;
+/// The longest input the frame targets take; longer ones are skipped.
+pub const MAX_FRAME_INPUT: usize = 16 * 1024;
+
 /// The limits of [`Roomy`] and [`Small`], for the reference model.
 pub const ROOMY: common::Limits = common::Limits {
     data: 4096,
