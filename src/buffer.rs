@@ -20,6 +20,7 @@
 /// assert_eq!(buf.as_str(), "abc");
 /// assert_eq!((Buffer::len(&buf), buf.capacity()), (3, 4));
 /// assert_eq!(buf.str_from(1), "bc");
+/// assert!(!Buffer::is_empty(&buf));
 /// ```
 pub trait Buffer {
     /// The text stored so far.

@@ -158,15 +158,12 @@ enum State {
     Value(Field),
 }
 
-/// The known field (or comment) whose name and colon start `bytes`, and how
-/// many bytes they take. `None` when `bytes` starts otherwise, or is too
-/// short to tell: the byte-by-byte path then decides.
+/// The known field whose name and colon start `bytes`, and how many bytes
+/// they take. `None` when `bytes` starts otherwise, or is too short to tell:
+/// the byte-by-byte path then decides.
 #[inline]
 fn known_name(bytes: &[u8]) -> Option<(Field, usize)> {
-    let field = match bytes.first()? {
-        b':' => return Some((Field::Comment, 1)),
-        &first => Field::candidate(first),
-    };
+    let field = Field::candidate(*bytes.first()?);
     let name = field.name_bytes();
     let colon = name.len();
     // At most five bytes: a plain comparison, no `memcmp` call.
@@ -296,12 +293,10 @@ impl Lexer {
                     }
                 }
                 State::AfterCr => {
-                    *input = &bytes[1..];
                     if byte == LF {
-                        self.state = State::LineStart;
-                    } else if let Some(token) = self.line_start(byte) {
-                        return token;
+                        *input = &bytes[1..];
                     }
+                    self.state = State::LineStart;
                 }
                 State::ValueStart(field) => {
                     if byte == b' ' {
@@ -373,7 +368,8 @@ impl Lexer {
         }
     }
 
-    /// Handles the first byte of a line (already consumed).
+    /// Handles the first byte of a line (already consumed) when the line
+    /// does not start with a whole known name and its colon.
     #[inline]
     fn line_start(&mut self, byte: u8) -> Option<Token<'static>> {
         match byte {

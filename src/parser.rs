@@ -552,10 +552,8 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                     }
                     Ok::<(), ()>(())
                 };
-                let _ = self.utf8.decode(piece, &mut sink);
-                if end {
-                    let _ = self.utf8.finish(&mut sink);
-                }
+                // The sink never fails: a comment that does not fit is cut.
+                let _ = self.utf8.decode_piece(piece, end, &mut sink);
                 Ok(())
             }
             Line::Idle | Line::Ignore => Ok(()),
@@ -620,8 +618,8 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     }
 }
 
-/// Decodes `piece` onto `buf`, and at the end of the value also an
-/// unfinished UTF-8 sequence (as U+FFFD).
+/// Decodes a piece of a value onto `buf`. One function per buffer type, so
+/// the event type and the IDs share one copy of the decoder.
 #[inline]
 fn decode_into<B: Buffer>(
     utf8: &mut Utf8,
@@ -629,12 +627,7 @@ fn decode_into<B: Buffer>(
     piece: &[u8],
     end: bool,
 ) -> Result<(), crate::Full> {
-    let mut sink = |text: &str| buf.try_push_str(text);
-    utf8.decode(piece, &mut sink)?;
-    if end {
-        utf8.finish(&mut sink)?;
-    }
-    Ok(())
+    utf8.decode_piece(piece, end, &mut |text: &str| buf.try_push_str(text))
 }
 
 /// Appends as much of `text` as fits, ending at a character boundary.

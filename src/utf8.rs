@@ -148,6 +148,22 @@ impl Utf8 {
         }
     }
 
+    /// Decodes one piece of a value as [`decode`](Self::decode) does, and
+    /// at the value's `end` also [`finish`](Self::finish)es it.
+    #[inline]
+    pub(crate) fn decode_piece<E>(
+        &mut self,
+        piece: &[u8],
+        end: bool,
+        sink: &mut impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.decode(piece, sink)?;
+        if end {
+            self.finish(sink)?;
+        }
+        Ok(())
+    }
+
     /// Ends the value: an unfinished sequence becomes one U+FFFD.
     #[inline]
     pub(crate) fn finish<E>(
