@@ -163,12 +163,43 @@ enum State {
 /// the byte-by-byte path then decides.
 #[inline]
 fn known_name(bytes: &[u8]) -> Option<(Field, usize)> {
-    let field = Field::candidate(*bytes.first()?);
-    let name = field.name_bytes();
-    let colon = name.len();
-    // At most five bytes: a plain comparison, no `memcmp` call.
-    let matches = bytes.iter().zip(name).all(|(a, b)| a == b);
-    (colon > 0 && matches && bytes.get(colon) == Some(&b':')).then_some((field, colon + 1))
+    // Comparisons with constants, which compile to a few integer compares.
+    let (field, used) = match bytes.first()? {
+        b'd' if bytes.starts_with(b"data:") => (Field::Data, 5),
+        b'e' if bytes.starts_with(b"event:") => (Field::Event, 6),
+        b'i' if bytes.starts_with(b"id:") => (Field::Id, 3),
+        b'r' if bytes.starts_with(b"retry:") => (Field::Retry, 6),
+        _ => return None,
+    };
+    Some((field, used))
+}
+
+/// Where the first CR or LF in `bytes` is. Short inputs (one byte per call,
+/// say) are looked at directly, without `memchr2`'s set-up.
+#[inline]
+fn line_end(bytes: &[u8]) -> Option<usize> {
+    if bytes.len() <= 8 {
+        bytes.iter().position(|&byte| byte == LF || byte == CR)
+    } else {
+        memchr2(LF, CR, bytes)
+    }
+}
+
+/// Splits a whole line (without its line end) into its field and its
+/// value, after the colon and its one optional space, if it starts with a
+/// known name and its colon or is a comment. Other lines (unknown fields,
+/// names without a colon) are rare, and left to the byte-by-byte path.
+#[inline]
+fn split_line(line: &[u8]) -> Option<(Field, &[u8])> {
+    let (field, value) = match known_name(line) {
+        Some((field, used)) => (field, &line[used..]),
+        None if line.first() == Some(&b':') => (Field::Comment, &line[1..]),
+        None => return None,
+    };
+    Some(match value {
+        [b' ', rest @ ..] => (field, rest),
+        _ => (field, value),
+    })
 }
 
 /// The zero-copy line lexer: bytes in, [`Token`]s out.
@@ -236,6 +267,14 @@ impl Lexer {
         *self = Lexer::new();
     }
 
+    /// Whether the lexer is inside the value of a line with this field, past
+    /// its colon and optional space, where any byte but CR and LF is part of
+    /// the value.
+    #[inline]
+    pub(crate) fn in_value_of(&self, field: Field) -> bool {
+        self.state == State::Value(field)
+    }
+
     /// Reads the next token from `input`, advancing `input` past the bytes it
     /// used.
     ///
@@ -248,9 +287,13 @@ impl Lexer {
     ///
     /// # Cost
     ///
-    /// Every byte is looked at once. Values are found with `memchr`; the only
-    /// byte-at-a-time work is on the (at most five) bytes of a known field
-    /// name and at line starts.
+    /// At a line start, one `memchr2` finds the line's end; a whole line
+    /// with a known field name (or a comment) is then one token. The
+    /// byte-by-byte path takes the rest: lines cut by the end of the input,
+    /// and unknown names. A byte is thus looked at once, or twice when the
+    /// line it is in is the last, unfinished line of the input. Values are
+    /// found with `memchr2`; the only byte-at-a-time work is on the (at most
+    /// five) bytes of a known field name and at line starts.
     ///
     /// ```
     /// use sse_wire::{Field, Lexer, Token};
@@ -281,8 +324,31 @@ impl Lexer {
             match self.state {
                 State::Value(field) => return self.value(field, input),
                 State::LineStart => {
-                    if let Some((field, used)) = known_name(bytes) {
-                        // Fast path: the whole name and its colon are here.
+                    if byte == LF {
+                        *input = &bytes[1..];
+                        return Token::BlankLine;
+                    }
+                    // Fast path: the whole line is here. A CR at the end
+                    // of the input may be the first half of a CRLF: the
+                    // byte-by-byte path waits for the next byte.
+                    if let Some(at) = line_end(bytes).filter(|&at| at > 0) {
+                        let used = match (bytes[at], bytes.get(at + 1)) {
+                            (CR, Some(&LF)) => Some(at + 2),
+                            (CR, None) => None,
+                            _ => Some(at + 1),
+                        };
+                        if let (Some(used), Some((field, piece))) = (used, split_line(&bytes[..at]))
+                        {
+                            *input = &bytes[used..];
+                            return Token::Value {
+                                field,
+                                piece,
+                                end: true,
+                            };
+                        }
+                    } else if let Some((field, used)) = known_name(bytes) {
+                        // The name and its colon are here, the line end
+                        // is not.
                         *input = &bytes[used..];
                         self.state = State::ValueStart(field);
                         continue;
@@ -420,7 +486,7 @@ impl Lexer {
     #[inline]
     fn value<'i>(&mut self, field: Field, input: &mut &'i [u8]) -> Token<'i> {
         let bytes: &'i [u8] = input;
-        match memchr2(LF, CR, bytes) {
+        match line_end(bytes) {
             Some(at) => {
                 let mut used = at + 1;
                 self.state = State::LineStart;

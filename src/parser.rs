@@ -23,8 +23,6 @@
 
 use core::fmt;
 
-use memchr::memchr;
-
 use crate::buffer::Buffer;
 use crate::lexer::{Field, Lexer, Token};
 use crate::utf8::Utf8;
@@ -176,7 +174,28 @@ pub enum Status<'p> {
     Comment(&'p str),
 }
 
-/// A dispatched event. It borrows from the parser, and from nothing else.
+/// A dispatched event. It borrows from the parser and from the input of the
+/// call that returned it.
+///
+/// # Zero copy
+///
+/// When the event's data is one `data` line that arrived whole, valid UTF-8,
+/// inside the input of the call that dispatches the event, [`data`](Self::data)
+/// is a slice of that input: the bytes were checked, not copied. Otherwise
+/// the data was assembled in the parser's data buffer. Either way the text
+/// is the same, and the data buffer's capacity applies: an event whose data
+/// is longer is an error whichever way it arrives, so results never depend
+/// on chunking.
+///
+/// ```
+/// use sse_wire::{Parser, Status};
+/// let mut parser = Parser::<64>::new();
+/// let mut input: &[u8] = b"data: {\"n\":1}\n\n";
+/// let range = input.as_ptr_range();
+/// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+/// assert_eq!(event.data(), "{\"n\":1}");
+/// assert!(range.contains(&event.data().as_ptr())); // no copy
+/// ```
 ///
 /// ```
 /// use sse_wire::{Parser, Status};
@@ -430,9 +449,10 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// past the bytes used.
     ///
     /// The returned [`Status`] borrows the parser, so use it before calling
-    /// again. It also holds the borrow of `input`'s cursor: this leaves room
-    /// to hand out an event's data straight from the input, without copying,
-    /// and costs nothing in a loop, where each call borrows both anew.
+    /// again. It also holds the borrow of `input`'s cursor: an event whose
+    /// data lies whole in `input` hands it out without copying (see
+    /// [`Event`]). In a loop this costs nothing, as each call borrows both
+    /// anew.
     ///
     /// # Termination
     ///
@@ -448,7 +468,10 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// bytes read; the rest of that event is skipped, and the parser stays
     /// usable: call again with the same input. Malformed input is never an
     /// error: the standard says what every byte sequence means.
-    pub fn next<'p>(&'p mut self, input: &'p mut &[u8]) -> Result<Status<'p>, ParseError> {
+    pub fn next<'p, 'i: 'p>(
+        &'p mut self,
+        input: &'p mut &'i [u8],
+    ) -> Result<Status<'p>, ParseError> {
         match core::mem::replace(&mut self.cleanup, Cleanup::None) {
             Cleanup::None => {}
             Cleanup::Event => {
@@ -457,9 +480,35 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             }
             Cleanup::Comment => self.data.truncate(self.mark),
         }
+        // One byte per call (a UART, say) spends most calls inside a data
+        // line: an ASCII byte there that fits goes straight to the buffer.
+        if let [byte] = **input {
+            if self.line == Line::Data
+                && byte.is_ascii()
+                && byte != b'\r'
+                && byte != b'\n'
+                && self.lexer.in_value_of(Field::Data)
+                && self.utf8.is_idle()
+                && self.data.len() < self.data.capacity()
+                && self
+                    .data
+                    .try_push_str(char::from(byte).encode_utf8(&mut [0; 4]))
+                    .is_ok()
+            {
+                *input = &[];
+                return Ok(Status::NeedInput);
+            }
+        }
+        // The open event's data while it is one line still whole in `input`:
+        // handed out without a copy if the event ends in this call, copied
+        // into the data buffer before anything else needs it there.
+        let mut borrowed: Option<&'i str> = None;
         loop {
             match self.lexer.next(input) {
-                Token::NeedInput => return Ok(Status::NeedInput),
+                Token::NeedInput => {
+                    self.keep(&mut borrowed)?;
+                    return Ok(Status::NeedInput);
+                }
                 Token::BlankLine => {
                     if self.dispatch() {
                         return Ok(Status::Event(Event {
@@ -467,14 +516,39 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                                 "" => "message",
                                 event_type => event_type,
                             },
-                            data: self.data.as_str(),
+                            data: match borrowed {
+                                Some(data) => data,
+                                None => self.data.as_str(),
+                            },
                             last_event_id: self.last_event_id(),
                         }));
                     }
                 }
                 Token::Value { field, piece, end } => {
-                    if self.skipping {
+                    // Unknown fields and unreported comments have no effect.
+                    if self.skipping
+                        || field == Field::Unknown
+                        || (field == Field::Comment && !self.comments)
+                    {
                         continue;
+                    }
+                    if self.line == Line::Idle {
+                        match field {
+                            // The event's first data line, whole: borrow it
+                            // if it is valid UTF-8 and fits.
+                            Field::Data if end && !self.has_data => {
+                                if let Ok(text) = core::str::from_utf8(piece) {
+                                    if text.len() <= self.data.capacity() {
+                                        borrowed = Some(text);
+                                        self.has_data = true;
+                                        continue;
+                                    }
+                                }
+                            }
+                            // These lines write to the data buffer.
+                            Field::Data | Field::Comment => self.keep(&mut borrowed)?,
+                            _ => {}
+                        }
                     }
                     if let Err(error) = self.value(field, piece, end) {
                         self.skipping = true;
@@ -489,7 +563,10 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                         Line::Retry {
                             value,
                             digits: true,
-                        } => return Ok(Status::Retry(value)),
+                        } => {
+                            self.keep(&mut borrowed)?;
+                            return Ok(Status::Retry(value));
+                        }
                         Line::Comment { .. } => {
                             self.cleanup = Cleanup::Comment;
                             return Ok(Status::Comment(self.data.str_from(self.mark)));
@@ -498,6 +575,24 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                     }
                 }
             }
+        }
+    }
+
+    /// Copies data borrowed from the input into the data buffer, where the
+    /// next call or the next data line needs it.
+    #[inline]
+    fn keep(&mut self, borrowed: &mut Option<&str>) -> Result<(), ParseError> {
+        match borrowed.take() {
+            // The length was checked against the capacity when it was
+            // borrowed, so this fails only for a `Buffer` whose capacity
+            // shrank.
+            Some(text) => self
+                .data
+                .try_push_str(text)
+                .map_err(|_| ParseError::DataTooLong {
+                    capacity: self.data.capacity(),
+                }),
+            None => Ok(()),
         }
     }
 
@@ -520,7 +615,8 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 decode_into(&mut self.utf8, &mut self.event_type, piece, end).map_err(|_| full)
             }
             Line::Id { nul } => {
-                *nul = *nul || memchr(0, piece).is_some();
+                // IDs are short: a plain loop beats `memchr`'s set-up.
+                *nul = *nul || piece.contains(&0);
                 let nul = *nul;
                 let id = &mut self.ids[usize::from(self.writing)];
                 let capacity = id.capacity();

@@ -72,6 +72,11 @@ impl Utf8 {
     ) -> Result<(), E> {
         if self.len > 0 {
             piece = self.resume(piece, sink)?;
+        } else if let [byte] = *piece {
+            // One byte at a time: skip `from_utf8`'s set-up for ASCII.
+            if byte.is_ascii() {
+                return sink(char::from(byte).encode_utf8(&mut [0; 4]));
+            }
         }
         loop {
             // `from_utf8` checks ASCII a word at a time; on invalid input the
@@ -175,6 +180,12 @@ impl Utf8 {
         }
         self.len = 0;
         sink(REPLACEMENT)
+    }
+
+    /// Whether no bytes of an unfinished sequence are pending.
+    #[inline]
+    pub(crate) fn is_idle(&self) -> bool {
+        self.len == 0
     }
 
     /// Forgets any pending bytes.
