@@ -218,7 +218,7 @@ impl<I: Iterator + Unpin> Stream for Ready<I> {
 }
 
 /// The feed's chunks as a stream of `Ok(&[u8])`.
-fn slices<'f>(feed: &'f Feed) -> Ready<impl Iterator<Item = Result<&'f [u8], Infallible>>> {
+fn slices(feed: &Feed) -> Ready<impl Iterator<Item = Result<&[u8], Infallible>> + '_> {
     Ready(feed.chunks.iter().map(|chunk| Ok(*chunk)))
 }
 
@@ -274,10 +274,13 @@ impl futures_io::AsyncBufRead for Reader<'_> {
 
 // --- The run -------------------------------------------------------------
 
+/// Makes a workload, full size or (`true`) quick.
+type Make = fn(bool) -> Vec<u8>;
+
 /// A row of the table: a workload and how it is cut.
 struct RowSpec {
     label: &'static str,
-    make: fn(bool) -> Vec<u8>,
+    make: Make,
     /// Chunk size; 0 for one chunk.
     chunk: usize,
 }
@@ -292,7 +295,7 @@ fn rows() -> Vec<RowSpec> {
             n
         }
     }
-    let workloads: [(&'static str, fn(bool) -> Vec<u8>); 6] = [
+    let workloads: [(&'static str, Make); 6] = [
         ("W1 small events", |q| w1_small_events(scale(q, 100_000))),
         ("W2 LLM tokens", |q| w2_llm_tokens(scale(q, 200_000))),
         ("W3 1 MiB lines", |q| {
@@ -347,11 +350,11 @@ fn main() {
     let quick = args.iter().any(|arg| arg == "--quick");
     let timeout: u64 = match args.iter().position(|arg| arg == "--timeout") {
         Some(at) => args.get(at + 1).and_then(|s| s.parse().ok()).expect(USAGE),
-        None => 30,
+        None => 10,
     };
     let settings = Settings {
         quick,
-        budget: Duration::from_millis(if quick { 0 } else { 1500 }),
+        budget: Duration::from_millis(if quick { 0 } else { 1000 }),
         timeout: Duration::from_secs(timeout),
     };
     if let Some(at) = args.iter().position(|arg| arg == "--cell") {
