@@ -185,23 +185,6 @@ fn line_end(bytes: &[u8]) -> Option<usize> {
     }
 }
 
-/// Splits a whole line (without its line end) into its field and its
-/// value, after the colon and its one optional space, if it starts with a
-/// known name and its colon or is a comment. Other lines (unknown fields,
-/// names without a colon) are rare, and left to the byte-by-byte path.
-#[inline]
-fn split_line(line: &[u8]) -> Option<(Field, &[u8])> {
-    let (field, value) = match known_name(line) {
-        Some((field, used)) => (field, &line[used..]),
-        None if line.first() == Some(&b':') => (Field::Comment, &line[1..]),
-        None => return None,
-    };
-    Some(match value {
-        [b' ', rest @ ..] => (field, rest),
-        _ => (field, value),
-    })
-}
-
 /// The zero-copy line lexer: bytes in, [`Token`]s out.
 ///
 /// Feed it any chunking of a stream; the tokens describe the same lines
@@ -287,13 +270,10 @@ impl Lexer {
     ///
     /// # Cost
     ///
-    /// At a line start, one `memchr2` finds the line's end; a whole line
-    /// with a known field name (or a comment) is then one token. The
-    /// byte-by-byte path takes the rest: lines cut by the end of the input,
-    /// and unknown names. A byte is thus looked at once, or twice when the
-    /// line it is in is the last, unfinished line of the input. Values are
-    /// found with `memchr2`; the only byte-at-a-time work is on the (at most
-    /// five) bytes of a known field name and at line starts.
+    /// Every byte is looked at once. A known field name and its colon are
+    /// stepped over in one comparison, and a value is cut by one `memchr2`
+    /// (a plain loop for a few bytes); the only byte-at-a-time work is on
+    /// the names of other fields and at line starts.
     ///
     /// ```
     /// use sse_wire::{Field, Lexer, Token};
@@ -324,38 +304,47 @@ impl Lexer {
             match self.state {
                 State::Value(field) => return self.value(field, input),
                 State::LineStart => {
-                    if byte == LF {
-                        *input = &bytes[1..];
-                        return Token::BlankLine;
-                    }
-                    // Fast path: the whole line is here. A CR at the end
-                    // of the input may be the first half of a CRLF: the
-                    // byte-by-byte path waits for the next byte.
-                    if let Some(at) = line_end(bytes).filter(|&at| at > 0) {
-                        let used = match (bytes[at], bytes.get(at + 1)) {
-                            (CR, Some(&LF)) => Some(at + 2),
-                            (CR, None) => None,
-                            _ => Some(at + 1),
-                        };
-                        if let (Some(used), Some((field, piece))) = (used, split_line(&bytes[..at]))
-                        {
-                            *input = &bytes[used..];
-                            return Token::Value {
-                                field,
-                                piece,
-                                end: true,
+                    // The first byte decides: an empty line, a comment, or a
+                    // name. A known name whose colon is here too is stepped
+                    // over at once.
+                    let (field, used) = match byte {
+                        CR | LF => {
+                            *input = &bytes[1..];
+                            self.state = if byte == CR {
+                                State::AfterCr
+                            } else {
+                                State::LineStart
                             };
+                            return Token::BlankLine;
                         }
-                    } else if let Some((field, used)) = known_name(bytes) {
-                        // The name and its colon are here, the line end
-                        // is not.
-                        *input = &bytes[used..];
-                        self.state = State::ValueStart(field);
-                        continue;
-                    }
-                    *input = &bytes[1..];
-                    if let Some(token) = self.line_start(byte) {
-                        return token;
+                        b':' => (Field::Comment, 1),
+                        _ => match known_name(bytes) {
+                            Some(known) => known,
+                            None => {
+                                *input = &bytes[1..];
+                                let field = Field::candidate(byte);
+                                self.state = State::Name {
+                                    field,
+                                    matched: u8::from(field != Field::Unknown),
+                                };
+                                continue;
+                            }
+                        },
+                    };
+                    // Past the colon: drop one space, and read the value
+                    // if some of it is here.
+                    let mut rest = &bytes[used..];
+                    self.state = match rest.first() {
+                        None => State::ValueStart(field),
+                        Some(&b' ') => {
+                            rest = &rest[1..];
+                            State::Value(field)
+                        }
+                        Some(_) => State::Value(field),
+                    };
+                    *input = rest;
+                    if !rest.is_empty() {
+                        return self.value(field, input);
                     }
                 }
                 State::AfterCr => {
@@ -430,34 +419,6 @@ impl Lexer {
                         };
                     }
                 }
-            }
-        }
-    }
-
-    /// Handles the first byte of a line (already consumed) when the line
-    /// does not start with a whole known name and its colon.
-    #[inline]
-    fn line_start(&mut self, byte: u8) -> Option<Token<'static>> {
-        match byte {
-            CR => {
-                self.state = State::AfterCr;
-                Some(Token::BlankLine)
-            }
-            LF => {
-                self.state = State::LineStart;
-                Some(Token::BlankLine)
-            }
-            b':' => {
-                self.state = State::ValueStart(Field::Comment);
-                None
-            }
-            _ => {
-                let field = Field::candidate(byte);
-                self.state = State::Name {
-                    field,
-                    matched: u8::from(field != Field::Unknown),
-                };
-                None
             }
         }
     }

@@ -481,7 +481,9 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             Cleanup::Comment => self.data.truncate(self.mark),
         }
         // One byte per call (a UART, say) spends most calls inside a data
-        // line: an ASCII byte there that fits goes straight to the buffer.
+        // line: an ASCII byte there goes straight to the buffer. A byte that
+        // does not fit leaves the buffer unchanged, and the general path
+        // below reports it.
         if let [byte] = **input {
             if self.line == Line::Data
                 && byte.is_ascii()
@@ -489,7 +491,6 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 && byte != b'\n'
                 && self.lexer.in_value_of(Field::Data)
                 && self.utf8.is_idle()
-                && self.data.len() < self.data.capacity()
                 && self
                     .data
                     .try_push_str(char::from(byte).encode_utf8(&mut [0; 4]))
@@ -691,6 +692,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 self.mark = self.data.len();
                 Line::Comment { cut: false }
             }
+            // Not reached from `next`, which skips these lines first.
             Field::Comment | Field::Unknown => Line::Ignore,
         };
         Ok(())

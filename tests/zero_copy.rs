@@ -1,5 +1,5 @@
-//! The fast paths: data handed out straight from the input, whole lines
-//! lexed in one step, and one byte per call. Each must give exactly what the
+//! The fast paths: data handed out straight from the input, and one byte
+//! per call inside a data line. Each must give exactly what the
 //! general path gives; the spec, chunking and model tests check that at
 //! every split. These tests pin down where the data lives, and the cases
 //! where the borrowed data must move into the parser before the call ends.
@@ -7,11 +7,19 @@
 mod common;
 
 use common::{drive, Item, Outcome};
-use sse_wire::{ParseError, Parser, Status};
+use sse_wire::{Event, ParseError, Parser, Status};
 
 /// Whether `text` lies inside `input`.
 fn inside(input: &[u8], text: &str) -> bool {
     input.as_ptr_range().contains(&text.as_ptr())
+}
+
+/// The next status, which must be an event.
+fn next_event<'p>(parser: &'p mut Parser<64>, input: &'p mut &[u8]) -> Event<'p> {
+    match parser.next(input) {
+        Ok(Status::Event(event)) => event,
+        other => panic!("expected an event, got {other:?}"),
+    }
 }
 
 #[test]
@@ -19,9 +27,7 @@ fn a_whole_single_line_event_is_not_copied() {
     let chunk: &[u8] = b"event: tick\ndata: {\"n\":1}\nid: 9\n\n";
     let mut parser = Parser::<64>::new();
     let mut input = chunk;
-    let Ok(Status::Event(event)) = parser.next(&mut input) else {
-        panic!("no event");
-    };
+    let event = next_event(&mut parser, &mut input);
     assert_eq!(event.data(), "{\"n\":1}");
     assert!(inside(chunk, event.data()), "data was copied");
     assert_eq!((event.event_type(), event.last_event_id()), ("tick", "9"));
@@ -33,9 +39,7 @@ fn data_that_spans_chunks_or_lines_is_assembled_in_the_parser() {
     // Two data lines: joined in the data buffer.
     let chunk: &[u8] = b"data: a\ndata: b\n\n";
     let mut input = chunk;
-    let Ok(Status::Event(event)) = parser.next(&mut input) else {
-        panic!("no event");
-    };
+    let event = next_event(&mut parser, &mut input);
     assert_eq!(event.data(), "a\nb");
     assert!(!inside(chunk, event.data()));
     // One line, but its event ends in the next chunk: the line was moved
@@ -44,9 +48,7 @@ fn data_that_spans_chunks_or_lines_is_assembled_in_the_parser() {
     let mut input = first;
     assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
     let mut input: &[u8] = b"\n";
-    let Ok(Status::Event(event)) = parser.next(&mut input) else {
-        panic!("no event");
-    };
+    let event = next_event(&mut parser, &mut input);
     assert_eq!(event.data(), "whole line");
 }
 
@@ -56,9 +58,7 @@ fn borrowed_data_survives_what_comes_between_it_and_the_blank_line() {
     let mut input: &[u8] = b"data: first\nretry: 10\n: note\ndata: second\n\n";
     assert_eq!(parser.next(&mut input), Ok(Status::Retry(10)));
     assert_eq!(parser.next(&mut input), Ok(Status::Comment("note")));
-    let Ok(Status::Event(event)) = parser.next(&mut input) else {
-        panic!("no event");
-    };
+    let event = next_event(&mut parser, &mut input);
     assert_eq!(event.data(), "first\nsecond");
 }
 
@@ -67,9 +67,7 @@ fn invalid_utf8_in_a_whole_line_takes_the_decoding_path() {
     let chunk: &[u8] = b"data: a\xFFb\n\n";
     let mut parser = Parser::<64>::new();
     let mut input = chunk;
-    let Ok(Status::Event(event)) = parser.next(&mut input) else {
-        panic!("no event");
-    };
+    let event = next_event(&mut parser, &mut input);
     assert_eq!(event.data(), "a\u{FFFD}b");
     assert!(!inside(chunk, event.data()));
 }
