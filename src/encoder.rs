@@ -182,6 +182,72 @@ impl<'a> Frame<'a> {
     }
 }
 
+impl<'a> Frame<'a> {
+    /// The encoding's pieces, for the I/O adaptors. The frame must have
+    /// passed [`validate`](Self::validate).
+    #[cfg(feature = "alloc")]
+    pub(crate) fn pieces(&self) -> impl Iterator<Item = &'a str> {
+        Pieces::new(self)
+    }
+
+    /// Validates the frame and returns its bytes as a few large writes (see
+    /// [`Gather`]).
+    #[cfg(any(
+        feature = "std",
+        feature = "embedded-io",
+        feature = "embedded-io-async"
+    ))]
+    pub(crate) fn gather<const STAGE: usize>(&self) -> Result<Gather<'a, STAGE>, EncodeError> {
+        self.validate()?;
+        Ok(Gather {
+            pieces: Pieces::new(self),
+            held: None,
+            stage: [0; STAGE],
+        })
+    }
+}
+
+/// A frame's bytes cut into few, large writes for the I/O adaptors: short
+/// pieces are gathered in a `STAGE`-byte buffer, pieces longer than that
+/// (long data lines) are passed through as they are. This keeps an
+/// unbuffered socket or UART from seeing one write per `data: ` prefix.
+#[cfg(any(
+    feature = "std",
+    feature = "embedded-io",
+    feature = "embedded-io-async"
+))]
+pub(crate) struct Gather<'a, const STAGE: usize> {
+    pieces: Pieces<'a>,
+    /// A piece that did not fit after the staged ones: it goes next.
+    held: Option<&'a str>,
+    stage: [u8; STAGE],
+}
+
+#[cfg(any(
+    feature = "std",
+    feature = "embedded-io",
+    feature = "embedded-io-async"
+))]
+impl<const STAGE: usize> Gather<'_, STAGE> {
+    /// The next bytes to write, or `None` when the frame is all out.
+    pub(crate) fn next_write(&mut self) -> Option<&[u8]> {
+        let mut staged = 0;
+        while let Some(piece) = self.held.take().or_else(|| self.pieces.next()) {
+            let bytes = piece.as_bytes();
+            if let Some(room) = self.stage.get_mut(staged..staged + bytes.len()) {
+                room.copy_from_slice(bytes);
+                staged += bytes.len();
+            } else if staged > 0 {
+                self.held = Some(piece);
+                break;
+            } else {
+                return Some(bytes);
+            }
+        }
+        (staged > 0).then(|| &self.stage[..staged])
+    }
+}
+
 /// Why a frame could not be written.
 ///
 /// ```

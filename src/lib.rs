@@ -80,8 +80,9 @@
 //!
 //! # Guarantees
 //!
-//! - No allocation, ever: the crate is `#![no_std]` and does not link
-//!   `alloc`.
+//! - No allocation, ever, in the default build: the crate is `#![no_std]`
+//!   and does not link `alloc`. The `alloc`, `std` and `stream` features
+//!   add growable storage, which only grows up to caps the caller sets.
 //! - Bounded memory: a [`Parser<DATA, META>`](Parser) is its buffers
 //!   (`DATA + 4 * META` bytes) plus a fixed part of a few dozen bytes, and
 //!   never grows.
@@ -93,8 +94,17 @@
 //!
 //! # Crate features
 //!
-//! None yet, and none by default: the crate is `no_std` with two
-//! dependencies, `heapless` and `memchr`.
+//! None by default: the crate is then `no_std` without `alloc`, with two
+//! dependencies, `heapless` and `memchr`. Each feature adds one integration
+//! and at most one dependency:
+//!
+//! | feature | adds | needs |
+//! |---|---|---|
+//! | `alloc` | [`CappedString`], [`GrowableParser`] (the same parser over growable storage with a cap), [`OwnedEvent`], [`Frame::encode_to_vec`] | `alloc` |
+//! | `std` | [`io::EventReader`] (events from a `std::io::Read`), [`Frame::encode_io`] | `std`, implies `alloc` |
+//! | `stream` | [`stream::EventStream`]: a `Stream` of byte chunks to a `Stream` of owned events | `futures-core`, implies `alloc` |
+//! | `embedded-io` | [`embedded::EventReader`] (the parser over an `embedded_io::Read`), [`Frame::encode_embedded`] | `embedded-io` |
+//! | `embedded-io-async` | the same over the async traits | `embedded-io-async`, implies `embedded-io` |
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -107,15 +117,31 @@
     unreachable_pub
 )]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
 mod buffer;
 mod encoder;
 mod lexer;
 mod parser;
 mod utf8;
 
+#[cfg(feature = "embedded-io")]
+pub mod embedded;
+#[cfg(feature = "std")]
+pub mod io;
+#[cfg(feature = "alloc")]
+mod owned;
+#[cfg(feature = "stream")]
+pub mod stream;
+
 pub use buffer::{Buffer, Full};
 pub use encoder::{EncodeError, Encoder, Frame, Progress};
 pub use lexer::{Field, Lexer, Token};
+#[cfg(feature = "alloc")]
+pub use owned::{CappedString, GrowableParser, OwnedEvent};
 pub use parser::{Event, EventParser, ParseError, Parser, Status};
 
 // The README's examples are doctests too, so they cannot drift.

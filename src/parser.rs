@@ -449,10 +449,10 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// past the bytes used.
     ///
     /// The returned [`Status`] borrows the parser, so use it before calling
-    /// again. It also holds the borrow of `input`'s cursor: an event whose
-    /// data lies whole in `input` hands it out without copying (see
-    /// [`Event`]). In a loop this costs nothing, as each call borrows both
-    /// anew.
+    /// again. It may also borrow the bytes `input` points to (not the cursor
+    /// itself): an event whose data lies whole in `input` hands it out
+    /// without copying (see [`Event`]). The cursor is free to read or move
+    /// while the status is held.
     ///
     /// # Termination
     ///
@@ -468,10 +468,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// bytes read; the rest of that event is skipped, and the parser stays
     /// usable: call again with the same input. Malformed input is never an
     /// error: the standard says what every byte sequence means.
-    pub fn next<'p, 'i: 'p>(
-        &'p mut self,
-        input: &'p mut &'i [u8],
-    ) -> Result<Status<'p>, ParseError> {
+    pub fn next<'p, 'i: 'p>(&'p mut self, input: &mut &'i [u8]) -> Result<Status<'p>, ParseError> {
         match core::mem::replace(&mut self.cleanup, Cleanup::None) {
             Cleanup::None => {}
             Cleanup::Event => {

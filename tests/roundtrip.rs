@@ -4,36 +4,13 @@
 //! predicted length is exact.
 
 mod common;
+mod strategies;
 
-use common::frames::{encode_every_way, expected, normalise, Spec};
+use common::frames::{encode_every_way, expected, normalise};
 use common::{drive, Item};
 use proptest::prelude::*;
 use sse_wire::Frame;
-
-/// Text with any characters and any of the three line breaks.
-fn multiline() -> impl Strategy<Value = String> {
-    let part = prop_oneof![
-        3 => any::<String>(),
-        1 => Just("\n".to_owned()),
-        1 => Just("\r".to_owned()),
-        1 => Just("\r\n".to_owned()),
-        1 => Just(" ".to_owned()),
-    ];
-    prop::collection::vec(part, 0..6).prop_map(|parts| parts.concat())
-}
-
-fn spec() -> impl Strategy<Value = Spec> {
-    prop_oneof![
-        4 => (
-            prop::option::of("[^\r\n]{0,12}"),
-            prop::option::of("[^\r\n\0]{0,12}"),
-            prop::option::weighted(0.9, multiline()),
-        )
-            .prop_map(|(event_type, id, data)| Spec::Event { event_type, id, data }),
-        1 => multiline().prop_map(Spec::Comment),
-        1 => any::<u32>().prop_map(Spec::Retry),
-    ]
-}
+use strategies::{multiline, spec};
 
 proptest! {
     #[test]

@@ -101,3 +101,46 @@ pub fn assert_parses_to(input: &[u8], expected: &Outcome) {
         }
     }
 }
+
+/// What an owned-event adaptor must yield for a stream: the events and
+/// errors of `outcome`, in order, without its retries and comments.
+pub fn events_and_errors(outcome: &Outcome) -> Vec<Item> {
+    outcome
+        .items
+        .iter()
+        .filter(|item| matches!(item, Item::Event { .. } | Item::Error(_)))
+        .cloned()
+        .collect()
+}
+
+/// The last reconnection time in `outcome`.
+pub fn last_retry(outcome: &Outcome) -> Option<u32> {
+    outcome.items.iter().rev().find_map(|item| match item {
+        Item::Retry(ms) => Some(*ms),
+        _ => None,
+    })
+}
+
+/// An owned event in the reference model's vocabulary.
+#[cfg(feature = "alloc")]
+pub fn owned_item(event: sse_wire::OwnedEvent) -> Item {
+    Item::Event {
+        event_type: event.event_type,
+        data: event.data,
+        id: event.last_event_id,
+    }
+}
+
+/// Cuts `input` at ascending offsets drawn from `raw`.
+pub fn cut(input: &[u8], raw: &[usize]) -> Vec<Vec<u8>> {
+    let mut cuts: Vec<usize> = raw.iter().map(|r| r % (input.len() + 1)).collect();
+    cuts.sort_unstable();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        chunks.push(input[start..cut].to_vec());
+        start = cut;
+    }
+    chunks.push(input[start..].to_vec());
+    chunks
+}

@@ -3,6 +3,8 @@
 
 use proptest::prelude::*;
 
+use crate::common::frames::Spec;
+
 /// Field names, right and wrong.
 const NAMES: &[&[u8]] = &[
     b"data",
@@ -91,4 +93,30 @@ pub fn sse_like() -> impl Strategy<Value = Vec<u8>> {
             out.extend(lines.concat());
             out
         })
+}
+
+/// Text with any characters and any of the three line breaks.
+pub fn multiline() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        3 => any::<String>(),
+        1 => Just("\n".to_owned()),
+        1 => Just("\r".to_owned()),
+        1 => Just("\r\n".to_owned()),
+        1 => Just(" ".to_owned()),
+    ];
+    prop::collection::vec(part, 0..6).prop_map(|parts| parts.concat())
+}
+
+/// Any frame the encoder accepts.
+pub fn spec() -> impl Strategy<Value = Spec> {
+    prop_oneof![
+        4 => (
+            prop::option::of("[^\r\n]{0,12}"),
+            prop::option::of("[^\r\n\0]{0,12}"),
+            prop::option::weighted(0.9, multiline()),
+        )
+            .prop_map(|(event_type, id, data)| Spec::Event { event_type, id, data }),
+        1 => multiline().prop_map(Spec::Comment),
+        1 => any::<u32>().prop_map(Spec::Retry),
+    ]
 }

@@ -1,0 +1,246 @@
+//! With the `stream` feature: a [`Stream`] of byte chunks (an HTTP body, a
+//! socket) to a [`Stream`] of [`OwnedEvent`]s.
+//!
+//! [`EventStream`] polls the inner stream only when the chunk in hand is used
+//! up, and parses each chunk in place with the same [`EventParser`] as
+//! everything else: no copy of the chunk, and no buffer that grows with the
+//! stream. It needs only `futures-core`, so it fits any executor.
+
+use core::fmt;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+
+use futures_core::Stream;
+
+use crate::buffer::Buffer;
+use crate::owned::{next_owned, CappedString, Found, GrowableParser, OwnedEvent};
+use crate::parser::{EventParser, ParseError};
+
+/// The events of a stream of byte chunks.
+///
+/// Built with [`EventStream::new`] or [`EventStreamExt::sse_events`]. Items
+/// are `Ok(OwnedEvent)`, `Err(StreamError::Parse(_))` for an event that did
+/// not fit (the stream goes on after it) or `Err(StreamError::Transport(_))`
+/// for an error of the inner stream, passed on as it is. The stream ends when
+/// the inner one does; an event that no blank line finished is dropped, as
+/// the standard says. The last reconnection time and event ID stay readable
+/// for reconnecting: [`retry`](Self::retry),
+/// [`last_event_id`](Self::last_event_id).
+///
+/// ```
+/// use futures_core::Stream;
+/// use sse_wire::stream::EventStreamExt;
+/// use std::{pin::pin, task::{Context, Poll, Waker}};
+/// # struct Chunks(std::vec::IntoIter<&'static [u8]>);
+/// # impl Stream for Chunks {
+/// #     type Item = Result<&'static [u8], std::io::Error>;
+/// #     fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+/// #         Poll::Ready(self.0.next().map(Ok))
+/// #     }
+/// # }
+/// # let body = Chunks(vec![&b"retry: 50\ndata: hel"[..], b"lo\n\n"].into_iter());
+///
+/// // `body` is any `Stream` of `Result<impl AsRef<[u8]>, E>`: here the chunks
+/// // "retry: 50\ndata: hel" and "lo\n\n".
+/// let mut events = pin!(body.sse_events());
+/// // In async code: `while let Some(event) = events.next().await { ... }`.
+/// let mut cx = Context::from_waker(Waker::noop());
+/// let Poll::Ready(Some(Ok(event))) = events.as_mut().poll_next(&mut cx) else { panic!() };
+/// assert_eq!(event.data, "hello");
+/// assert!(matches!(events.as_mut().poll_next(&mut cx), Poll::Ready(None)));
+/// assert_eq!(events.retry(), Some(50));
+/// ```
+#[derive(Debug)]
+pub struct EventStream<S, B, D = CappedString, M = CappedString> {
+    inner: S,
+    parser: EventParser<D, M>,
+    /// The chunk being parsed and how far.
+    chunk: Option<B>,
+    pos: usize,
+    retry: Option<u32>,
+    /// The inner stream ended.
+    done: bool,
+}
+
+impl<S, B> EventStream<S, B> {
+    /// Parses `inner` with a [`GrowableParser::default`] (16 MiB of data, 4
+    /// KiB of type and ID at most).
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use sse_wire::stream::EventStream;
+    ///
+    /// fn events<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(body: S) -> EventStream<S, Vec<u8>> {
+    ///     EventStream::new(body)
+    /// }
+    /// ```
+    pub fn new(inner: S) -> Self {
+        Self::with_parser(inner, GrowableParser::default())
+    }
+}
+
+impl<S, B, D, M> EventStream<S, B, D, M> {
+    /// Parses `inner` with the given parser: a
+    /// [`Parser`](crate::Parser) for fixed memory, a
+    /// [`GrowableParser::with_caps`] for other caps.
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use sse_wire::{stream::EventStream, Parser};
+    ///
+    /// // Fixed memory: 4 KiB of data at most, no allocation while parsing.
+    /// fn events<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
+    ///     body: S,
+    /// ) -> EventStream<S, Vec<u8>, heapless::String<4096>, heapless::String<64>> {
+    ///     EventStream::with_parser(body, Parser::new())
+    /// }
+    /// ```
+    pub fn with_parser(inner: S, parser: EventParser<D, M>) -> Self {
+        EventStream {
+            inner,
+            parser,
+            chunk: None,
+            pos: 0,
+            retry: None,
+            done: false,
+        }
+    }
+
+    /// The last reconnection time (`retry` field) the stream sent, in
+    /// milliseconds.
+    pub fn retry(&self) -> Option<u32> {
+        self.retry
+    }
+
+    /// The inner stream.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner stream and the parser, for instance to go on with the
+    /// parser's state on a new connection. A chunk in hand is dropped.
+    pub fn into_parts(self) -> (S, EventParser<D, M>) {
+        (self.inner, self.parser)
+    }
+}
+
+impl<S, B, D: Buffer, M: Buffer> EventStream<S, B, D, M> {
+    /// The last event ID: what a reconnecting client sends as
+    /// `Last-Event-ID`.
+    pub fn last_event_id(&self) -> &str {
+        self.parser.last_event_id()
+    }
+}
+
+// The adaptor holds no self-references: pinning it pins nothing inside but
+// the inner stream, which it polls through `Pin::new` and so asks to be
+// `Unpin`.
+impl<S: Unpin, B, D, M> Unpin for EventStream<S, B, D, M> {}
+
+impl<S, B, E, D, M> Stream for EventStream<S, B, D, M>
+where
+    S: Stream<Item = Result<B, E>> + Unpin,
+    B: AsRef<[u8]>,
+    D: Buffer,
+    M: Buffer,
+{
+    type Item = Result<OwnedEvent, StreamError<E>>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(chunk) = &this.chunk {
+                let bytes = chunk.as_ref();
+                match next_owned(&mut this.parser, bytes, &mut this.pos, &mut this.retry) {
+                    Found::Event(event) => return Poll::Ready(Some(Ok(event))),
+                    Found::Error(error) => {
+                        return Poll::Ready(Some(Err(StreamError::Parse(error))))
+                    }
+                    Found::NeedInput => this.chunk = None,
+                }
+            }
+            if this.done {
+                return Poll::Ready(None);
+            }
+            match Pin::new(&mut this.inner).poll_next(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    return Poll::Ready(Some(Err(StreamError::Transport(error))))
+                }
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.chunk = Some(chunk);
+                    this.pos = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Turns a stream of byte chunks into [`EventStream`]: `body.sse_events()`.
+///
+/// ```
+/// use futures_core::Stream;
+/// use sse_wire::stream::{EventStream, EventStreamExt};
+///
+/// fn events<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(body: S) -> EventStream<S, Vec<u8>> {
+///     body.sse_events()
+/// }
+/// ```
+pub trait EventStreamExt: Sized {
+    /// The byte chunk type.
+    type Chunk;
+    /// The events of this stream, parsed with a
+    /// [`GrowableParser::default`].
+    fn sse_events(self) -> EventStream<Self, Self::Chunk>;
+}
+
+impl<S, B, E> EventStreamExt for S
+where
+    S: Stream<Item = Result<B, E>>,
+    B: AsRef<[u8]>,
+{
+    type Chunk = B;
+
+    fn sse_events(self) -> EventStream<Self, B> {
+        EventStream::new(self)
+    }
+}
+
+/// An error item of [`EventStream`].
+///
+/// ```
+/// use sse_wire::{stream::StreamError, ParseError};
+/// let error: StreamError<std::io::Error> = StreamError::Parse(ParseError::IdTooLong { capacity: 4 });
+/// assert!(error.to_string().starts_with("event id longer"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StreamError<E> {
+    /// The inner stream failed; what happens next is up to it.
+    Transport(E),
+    /// An event did not fit the parser's storage and was skipped; the stream
+    /// goes on.
+    Parse(ParseError),
+}
+
+impl<E: fmt::Display> fmt::Display for StreamError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StreamError::Transport(error) => write!(f, "the byte stream failed: {error}"),
+            StreamError::Parse(error) => error.fmt(f),
+        }
+    }
+}
+
+impl<E: core::error::Error + 'static> core::error::Error for StreamError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            StreamError::Transport(error) => Some(error),
+            StreamError::Parse(error) => Some(error),
+        }
+    }
+}

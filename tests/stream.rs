@@ -1,0 +1,156 @@
+//! Feature `stream`: `stream::EventStream` yields what the parser reports,
+//! however the body is cut, whatever `Pending`s and transport errors come
+//! on the way, and wakes correctly.
+#![cfg(feature = "stream")]
+
+mod common;
+mod strategies;
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
+
+use common::{cut, drive, events_and_errors, last_retry, owned_item, Item};
+use futures_core::Stream;
+use proptest::prelude::*;
+use sse_wire::stream::{EventStream, EventStreamExt, StreamError};
+use sse_wire::{GrowableParser, Parser};
+use strategies::sse_like;
+
+/// What the body does at each poll.
+enum Step {
+    Chunk(Vec<u8>),
+    /// `Pending`, waking the task at once.
+    Pending,
+    Fail(&'static str),
+}
+
+struct Body(VecDeque<Step>);
+
+impl Stream for Body {
+    type Item = Result<Vec<u8>, &'static str>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        match self.0.pop_front() {
+            None => Poll::Ready(None),
+            Some(Step::Chunk(chunk)) => Poll::Ready(Some(Ok(chunk))),
+            Some(Step::Fail(why)) => Poll::Ready(Some(Err(why))),
+            Some(Step::Pending) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Counts wake-ups.
+struct Wakes(AtomicUsize);
+
+impl Wake for Wakes {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Polls `stream` to its end like an executor would: a `Pending` must have
+/// asked for a wake-up, or the task would hang. Returns every item.
+fn run<S: Stream + Unpin>(mut stream: S) -> Vec<S::Item> {
+    let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+    let waker = Waker::from(wakes.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut items = Vec::new();
+    loop {
+        let before = wakes.0.load(Ordering::Relaxed);
+        match Pin::new(&mut stream).poll_next(&mut cx) {
+            Poll::Ready(Some(item)) => items.push(item),
+            Poll::Ready(None) => return items,
+            Poll::Pending => assert!(
+                wakes.0.load(Ordering::Relaxed) > before,
+                "Pending without a wake-up"
+            ),
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn stream_yields_what_the_parser_reports(input in sse_like(),
+                                             raw in prop::collection::vec(any::<usize>(), 0..6),
+                                             pending in prop::collection::vec(any::<bool>(), 8)) {
+        let expected = drive(&mut Parser::<6, 3>::new(), [&input[..]]);
+        let mut steps = VecDeque::new();
+        for (chunk, pause) in cut(&input, &raw).into_iter().zip(pending.into_iter().cycle()) {
+            if pause {
+                steps.push_back(Step::Pending);
+            }
+            steps.push_back(Step::Chunk(chunk));
+        }
+        let mut events = EventStream::with_parser(Body(steps), GrowableParser::with_caps(6, 3));
+        let items: Vec<Item> = run(&mut events)
+            .into_iter()
+            .map(|item| match item {
+                Ok(event) => owned_item(event),
+                Err(StreamError::Parse(error)) => Item::Error(error),
+                Err(error) => panic!("unexpected {error}"),
+            })
+            .collect();
+        prop_assert_eq!(items, events_and_errors(&expected));
+        prop_assert_eq!(events.retry(), last_retry(&expected));
+        prop_assert_eq!(events.last_event_id(), expected.last_event_id.as_str());
+    }
+}
+
+#[test]
+fn transport_errors_pass_through_and_the_stream_goes_on() {
+    let body = Body(VecDeque::from([
+        Step::Chunk(b"id: 1\ndata: a".to_vec()),
+        Step::Fail("reset"),
+        Step::Chunk(b"\n\n".to_vec()),
+    ]));
+    let items = run(body.sse_events());
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0], Err(StreamError::Transport("reset")));
+    let event = items[1].as_ref().unwrap();
+    assert_eq!(
+        (event.data.as_str(), event.last_event_id.as_str()),
+        ("a", "1")
+    );
+    assert_eq!(
+        StreamError::<&str>::Transport("reset").to_string(),
+        "the byte stream failed: reset"
+    );
+}
+
+#[test]
+fn after_the_end_it_stays_ended_without_polling_the_body_again() {
+    struct Once(bool);
+    impl Stream for Once {
+        type Item = Result<&'static [u8], ()>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            assert!(!self.0, "polled after its end");
+            self.0 = true;
+            Poll::Ready(None)
+        }
+    }
+    let mut events = Once(false).sse_events();
+    assert_eq!(run(&mut events).len(), 0);
+    assert_eq!(run(&mut events).len(), 0);
+}
+
+#[test]
+fn a_fixed_capacity_parser_works_under_the_stream_too() {
+    let body = Body(VecDeque::from([Step::Chunk(
+        b"data: 12345\n\ndata: 1\n\n".to_vec(),
+    )]));
+    let items = run(EventStream::with_parser(body, Parser::<4>::new()));
+    assert_eq!(items.len(), 2);
+    assert!(matches!(
+        items[0],
+        Err(StreamError::Parse(sse_wire::ParseError::DataTooLong {
+            capacity: 4
+        }))
+    ));
+    assert_eq!(items[1].as_ref().unwrap().data, "1");
+}
