@@ -6,26 +6,12 @@ use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-/// The example binary, built once (cargo runs tests after building them, so
-/// building the example here does not fight over the build lock).
+mod common;
+
+/// The example binary, built once.
 fn binary() -> &'static PathBuf {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        // target/<profile>/deps/cli-<hash> -> target/<profile>/examples/sse
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-        let mut build = Command::new(env!("CARGO"));
-        build.args(["build", "--quiet", "--example", "sse", "--manifest-path"]);
-        build.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"));
-        if profile_dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building the sse example failed");
-        profile_dir
-            .join("examples")
-            .join(format!("sse{}", std::env::consts::EXE_SUFFIX))
-    })
+    BINARY.get_or_init(|| common::examples::build("sse", &[]))
 }
 
 fn run(args: &[&str], stdin: &[u8]) -> Output {

@@ -5,6 +5,7 @@
 #[path = "../reference/mod.rs"]
 pub mod reference;
 
+pub mod examples;
 pub mod frames;
 
 pub use reference::{Item, Limits, Outcome};
