@@ -108,17 +108,41 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
 
     /// The last reconnection time (`retry` field) the stream sent, in
     /// milliseconds.
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use sse_wire::stream::EventStream;
+    ///
+    /// fn reconnect_state<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
+    ///     events: &EventStream<S, Vec<u8>>,
+    /// ) -> (Option<u32>, &str) {
+    ///     (events.retry(), events.last_event_id())
+    /// }
+    /// ```
     pub fn retry(&self) -> Option<u32> {
         self.retry
     }
 
     /// The inner stream.
+    ///
+    /// ```
+    /// use sse_wire::stream::EventStream;
+    /// let events: EventStream<Vec<u8>, Vec<u8>> = EventStream::new(vec![1, 2]);
+    /// assert_eq!(events.get_ref(), &[1, 2]);
+    /// ```
     pub fn get_ref(&self) -> &S {
         &self.inner
     }
 
     /// The inner stream and the parser, for instance to go on with the
     /// parser's state on a new connection. A chunk in hand is dropped.
+    ///
+    /// ```
+    /// use sse_wire::stream::EventStream;
+    /// let events: EventStream<(), Vec<u8>> = EventStream::new(());
+    /// let ((), parser) = events.into_parts();
+    /// assert_eq!(parser.last_event_id(), "");
+    /// ```
     pub fn into_parts(self) -> (S, EventParser<D, M>) {
         (self.inner, self.parser)
     }
@@ -127,6 +151,17 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
 impl<S, B, D: Buffer, M: Buffer> EventStream<S, B, D, M> {
     /// The last event ID: what a reconnecting client sends as
     /// `Last-Event-ID`.
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use sse_wire::stream::EventStream;
+    ///
+    /// fn reconnect_state<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
+    ///     events: &EventStream<S, Vec<u8>>,
+    /// ) -> (Option<u32>, &str) {
+    ///     (events.retry(), events.last_event_id())
+    /// }
+    /// ```
     pub fn last_event_id(&self) -> &str {
         self.parser.last_event_id()
     }
