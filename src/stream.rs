@@ -10,6 +10,7 @@ use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
+use alloc::boxed::Box;
 use futures_core::Stream;
 
 use crate::buffer::Buffer;
@@ -52,7 +53,9 @@ use crate::parser::{EventParser, ParseError};
 /// ```
 #[derive(Debug)]
 pub struct EventStream<S, B, D = CappedString, M = CappedString> {
-    inner: S,
+    /// Pinned on the heap, so that any stream will do, `Unpin` or not,
+    /// without `unsafe` pin projection here.
+    inner: Pin<Box<S>>,
     parser: EventParser<D, M>,
     /// The chunk being parsed and how far.
     chunk: Option<B>,
@@ -97,7 +100,7 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
     /// ```
     pub fn with_parser(inner: S, parser: EventParser<D, M>) -> Self {
         EventStream {
-            inner,
+            inner: Box::pin(inner),
             parser,
             chunk: None,
             pos: 0,
@@ -131,7 +134,7 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
     /// assert_eq!(events.get_ref(), &[1, 2]);
     /// ```
     pub fn get_ref(&self) -> &S {
-        &self.inner
+        self.inner.as_ref().get_ref()
     }
 
     /// The inner stream and the parser, for instance to go on with the
@@ -140,10 +143,10 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
     /// ```
     /// use sse_wire::stream::EventStream;
     /// let events: EventStream<(), Vec<u8>> = EventStream::new(());
-    /// let ((), parser) = events.into_parts();
+    /// let (_inner, parser) = events.into_parts();
     /// assert_eq!(parser.last_event_id(), "");
     /// ```
-    pub fn into_parts(self) -> (S, EventParser<D, M>) {
+    pub fn into_parts(self) -> (Pin<Box<S>>, EventParser<D, M>) {
         (self.inner, self.parser)
     }
 }
@@ -167,14 +170,13 @@ impl<S, B, D: Buffer, M: Buffer> EventStream<S, B, D, M> {
     }
 }
 
-// The adaptor holds no self-references: pinning it pins nothing inside but
-// the inner stream, which it polls through `Pin::new` and so asks to be
-// `Unpin`.
-impl<S: Unpin, B, D, M> Unpin for EventStream<S, B, D, M> {}
+// Nothing in the adaptor is ever pinned through it: the inner stream is
+// pinned on its own, and the rest is plain data.
+impl<S, B, D, M> Unpin for EventStream<S, B, D, M> {}
 
 impl<S, B, E, D, M> Stream for EventStream<S, B, D, M>
 where
-    S: Stream<Item = Result<B, E>> + Unpin,
+    S: Stream<Item = Result<B, E>>,
     B: AsRef<[u8]>,
     D: Buffer,
     M: Buffer,
@@ -197,7 +199,7 @@ where
             if this.done {
                 return Poll::Ready(None);
             }
-            match Pin::new(&mut this.inner).poll_next(cx) {
+            match this.inner.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
                     this.done = true;

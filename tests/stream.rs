@@ -154,3 +154,32 @@ fn a_fixed_capacity_parser_works_under_the_stream_too() {
     ));
     assert_eq!(items[1].as_ref().unwrap().data, "1");
 }
+
+#[test]
+fn a_stream_that_is_not_unpin_is_taken_as_it_is() {
+    struct Pinned {
+        chunks: VecDeque<&'static [u8]>,
+        _pin: std::marker::PhantomPinned,
+    }
+    impl Stream for Pinned {
+        type Item = Result<&'static [u8], ()>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            // A `!Unpin` value cannot be borrowed mutably through its pin,
+            // but it can be replaced whole.
+            let mut chunks = self.chunks.clone();
+            let first = chunks.pop_front();
+            self.set(Pinned {
+                chunks,
+                _pin: std::marker::PhantomPinned,
+            });
+            Poll::Ready(first.map(Ok))
+        }
+    }
+    let body = Pinned {
+        chunks: VecDeque::from([&b"data: pin"[..], b"ned\n\n"]),
+        _pin: std::marker::PhantomPinned,
+    };
+    let items = run(body.sse_events());
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].as_ref().unwrap().data, "pinned");
+}
