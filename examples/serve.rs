@@ -26,7 +26,8 @@
 //!   `data: [DONE]`.
 //!
 //! Each connection has its own thread; a client that goes away is noticed at
-//! the next write, and its thread ends.
+//! the next write, and its thread ends. So does one that sends no request
+//! within 10 s, or stops reading for 30 s.
 
 use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -131,7 +132,10 @@ fn main() -> ExitCode {
                 // A client going away is routine; anything else is worth a line.
                 if !matches!(
                     error.kind(),
-                    io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+                    io::ErrorKind::BrokenPipe
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
                 ) {
                     eprintln!("serve: connection ended: {error}");
                 }
@@ -210,6 +214,10 @@ struct Request {
 }
 
 fn handle(hub: &Hub, stream: TcpStream) -> io::Result<()> {
+    // A client that never finishes its request, or stops reading the
+    // stream without closing it, must not hold a thread forever.
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_write_timeout(Some(Duration::from_secs(30)))?;
     let mut reader = BufReader::new(stream.try_clone()?);
     let request = read_request(&mut reader)?;
     let mut out = stream;

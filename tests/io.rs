@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
 use common::frames::encode_every_way;
-use common::{cut, drive, events_and_errors, last_retry, owned_item, Item};
+use common::{cut, drive, event_item, events_and_errors, last_retry, Item};
 use proptest::prelude::*;
 use sse_wire::io::{EventReader, ReadError};
 use sse_wire::{EncodeError, Frame, GrowableParser, Parser};
@@ -48,7 +48,7 @@ fn collect<R: Read, D: sse_wire::Buffer, M: sse_wire::Buffer>(
 ) -> Vec<Item> {
     reader
         .map(|result| match result {
-            Ok(event) => owned_item(event),
+            Ok(event) => event_item(event.event_type, event.data, event.last_event_id),
             Err(ReadError::Parse(error)) => Item::Error(error),
             Err(error) => panic!("unexpected {error}"),
         })

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use common::{cut, drive, events_and_errors, last_retry, owned_item, Item};
+use common::{cut, drive, event_item, events_and_errors, last_retry, Item};
 use futures_core::Stream;
 use proptest::prelude::*;
 use sse_wire::stream::{EventStream, EventStreamExt, StreamError};
@@ -91,7 +91,7 @@ proptest! {
         let items: Vec<Item> = run(&mut events)
             .into_iter()
             .map(|item| match item {
-                Ok(event) => owned_item(event),
+                Ok(event) => event_item(event.event_type, event.data, event.last_event_id),
                 Err(StreamError::Parse(error)) => Item::Error(error),
                 Err(error) => panic!("unexpected {error}"),
             })

@@ -122,13 +122,13 @@ pub fn last_retry(outcome: &Outcome) -> Option<u32> {
     })
 }
 
-/// An owned event in the reference model's vocabulary.
-#[cfg(feature = "alloc")]
-pub fn owned_item(event: sse_wire::OwnedEvent) -> Item {
+/// An event in the reference model's vocabulary, from an owned event's
+/// fields.
+pub fn event_item(event_type: String, data: String, id: String) -> Item {
     Item::Event {
-        event_type: event.event_type,
-        data: event.data,
-        id: event.last_event_id,
+        event_type,
+        data,
+        id,
     }
 }
 
