@@ -130,8 +130,16 @@ pub type GrowableParser = EventParser<CappedString, CappedString>;
 
 impl GrowableParser {
     /// The default cap on event data: 16 MiB.
+    ///
+    /// ```
+    /// assert_eq!(sse_wire::GrowableParser::DEFAULT_DATA_CAP, 16 * 1024 * 1024);
+    /// ```
     pub const DEFAULT_DATA_CAP: usize = 16 << 20;
     /// The default cap on the event type and the event ID: 4 KiB.
+    ///
+    /// ```
+    /// assert_eq!(sse_wire::GrowableParser::DEFAULT_META_CAP, 4096);
+    /// ```
     pub const DEFAULT_META_CAP: usize = 4 << 10;
 
     /// A parser whose event data may grow to `data` bytes and whose event
