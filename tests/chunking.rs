@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{drive, parse_bytewise, parse_split};
+use common::{cut, drive, parse_bytewise, parse_split};
 use proptest::prelude::*;
 
 mod strategies;
@@ -38,17 +38,10 @@ proptest! {
     #[test]
     fn overflow_behaviour_any_chunking(input in sse_like(),
                                        raw in prop::collection::vec(any::<usize>(), 0..8)) {
-        let cuts = cuts_for(input.len(), &raw);
-        let mut chunks = Vec::new();
-        let mut start = 0;
-        for &cut in &cuts {
-            chunks.push(&input[start..cut]);
-            start = cut;
-        }
-        chunks.push(&input[start..]);
+        let chunks = cut(&input, &raw);
         let whole = drive(&mut sse_wire::Parser::<6, 3>::new().with_comments(true), [&input[..]]);
         let bytewise = drive(&mut sse_wire::Parser::<6, 3>::new().with_comments(true), input.chunks(1));
-        let split = drive(&mut sse_wire::Parser::<6, 3>::new().with_comments(true), chunks);
+        let split = drive(&mut sse_wire::Parser::<6, 3>::new().with_comments(true), chunks.iter().map(|c| &c[..]));
         prop_assert_eq!(&bytewise, &whole);
         prop_assert_eq!(&split, &whole);
     }
