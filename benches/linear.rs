@@ -7,19 +7,19 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use sse_wire::{Buffer, EventParser, Full, Status};
 
-/// A capped `String`, so that events of many MiB fit.
+/// Capped bytes, so that events of many MiB fit.
 #[derive(Clone)]
-struct Big(String, usize);
+struct Big(Vec<u8>, usize);
 
 impl Buffer for Big {
-    fn as_str(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         &self.0
     }
-    fn try_push_str(&mut self, text: &str) -> Result<(), Full> {
-        if self.0.len() + text.len() > self.1 {
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full> {
+        if self.0.len() + bytes.len() > self.1 {
             return Err(Full);
         }
-        self.0.push_str(text);
+        self.0.extend_from_slice(bytes);
         Ok(())
     }
     fn truncate(&mut self, len: usize) {
@@ -35,8 +35,8 @@ impl Buffer for Big {
 
 /// Parses `input` in `chunk`-byte chunks; returns events + reports seen.
 fn parse(input: &[u8], chunk: usize) -> usize {
-    let data = Big(String::with_capacity(32 << 20), 32 << 20);
-    let mut parser = EventParser::with_buffers(data, Big(String::new(), 64)).with_comments(true);
+    let data = Big(Vec::with_capacity(32 << 20), 32 << 20);
+    let mut parser = EventParser::with_buffers(data, Big(Vec::new(), 64)).with_comments(true);
     let mut seen = 0;
     for piece in input.chunks(chunk) {
         let mut rest = piece;

@@ -1,54 +1,61 @@
 //! Storage for the standard's buffers (data, event type, last event ID).
 //!
 //! The event parser is generic over where its text lives. [`Buffer`] is the
-//! one thing it needs from a store: a string it can append to until a limit,
-//! clear and cut back. `heapless::String<N>` is the fixed-capacity store that
-//! [`Parser`](crate::Parser) uses.
+//! one thing it needs from a store: bytes it can append to until a limit,
+//! clear and cut back. `heapless::Vec<u8, N>` is the fixed-capacity store
+//! that [`Parser`](crate::Parser) uses.
+//!
+//! The store holds bytes, not a `str`, so that the parser can append a value
+//! it has checked to be ASCII without checking it again as UTF-8, and check
+//! the whole text once, when it hands it out. The parser only ever appends
+//! valid UTF-8 (invalid input has become U+FFFD by then), so what a store
+//! holds is always valid UTF-8 as long as the store keeps what it is given.
 
-/// A string with a capacity limit, as the event parser needs it.
+/// A byte store with a capacity limit, as the event parser needs it.
 ///
-/// Implemented for [`heapless::String<N>`]. A custom implementation must keep
-/// its contents valid (the parser only ever appends whole `&str`s and cuts at
-/// lengths it read from [`as_str`](Buffer::as_str)), and must leave its
-/// contents unchanged when [`try_push_str`](Buffer::try_push_str) fails.
+/// Implemented for [`heapless::Vec<u8, N>`] (and, with the `alloc` feature,
+/// for [`CappedBytes`](crate::CappedBytes)). A custom implementation must
+/// keep exactly the bytes appended (the parser appends UTF-8 text, possibly
+/// in several calls, and cuts back only to lengths it read from
+/// [`len`](Buffer::len)), and must leave its contents unchanged when
+/// [`try_extend`](Buffer::try_extend) fails.
 ///
 /// ```
 /// use sse_wire::Buffer;
-/// let mut buf: heapless::String<4> = heapless::String::new();
-/// assert!(buf.try_push_str("abc").is_ok());
-/// assert!(buf.try_push_str("de").is_err()); // would need 5 bytes
-/// assert_eq!(buf.as_str(), "abc");
-/// assert_eq!((Buffer::len(&buf), buf.capacity()), (3, 4));
-/// assert_eq!(buf.str_from(1), "bc");
+/// let mut buf: heapless::Vec<u8, 4> = heapless::Vec::new();
+/// assert!(buf.try_extend(b"abc").is_ok());
+/// assert!(buf.try_extend(b"de").is_err()); // would need 5 bytes
+/// assert_eq!(Buffer::as_bytes(&buf), b"abc");
+/// assert_eq!(buf.bytes_from(1), b"bc");
+/// assert_eq!((Buffer::len(&buf), Buffer::capacity(&buf)), (3, 4));
 /// assert!(!Buffer::is_empty(&buf));
 /// ```
 pub trait Buffer {
-    /// The text stored so far.
-    fn as_str(&self) -> &str;
-    /// The text after its first `start` bytes (`start` is always a length
-    /// this buffer had before); `""` if there is no such text. The parser
-    /// uses it to hand out a comment kept after the data, without touching
-    /// the data.
-    fn str_from(&self, start: usize) -> &str {
-        self.as_str().get(start..).unwrap_or_default()
+    /// The bytes stored so far.
+    fn as_bytes(&self) -> &[u8];
+    /// The bytes after the first `start` (`start` is always a length this
+    /// buffer had before); empty if there are none. The parser uses it to
+    /// hand out a comment kept after the data, without touching the data.
+    fn bytes_from(&self, start: usize) -> &[u8] {
+        self.as_bytes().get(start..).unwrap_or_default()
     }
-    /// The length of the text in bytes, without looking at the text.
+    /// How many bytes are stored, without looking at them.
     fn len(&self) -> usize {
-        self.as_str().len()
+        self.as_bytes().len()
     }
-    /// Whether the text is empty.
+    /// Whether nothing is stored.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// Appends `text` whole, or fails and changes nothing when the result
+    /// Appends `bytes` whole, or fails and changes nothing when the result
     /// would be longer than [`capacity`](Buffer::capacity).
     ///
     /// # Errors
     ///
-    /// [`Full`] when `text` does not fit; the buffer is then unchanged.
-    fn try_push_str(&mut self, text: &str) -> Result<(), Full>;
-    /// Cuts the text back to its first `len` bytes (`len` is always a length
-    /// this buffer had before).
+    /// [`Full`] when `bytes` do not fit; the buffer is then unchanged.
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full>;
+    /// Cuts the contents back to their first `len` bytes (`len` is always a
+    /// length this buffer had before).
     fn truncate(&mut self, len: usize);
     /// Empties the buffer.
     fn clear(&mut self);
@@ -56,45 +63,62 @@ pub trait Buffer {
     fn capacity(&self) -> usize;
 }
 
-/// The error of [`Buffer::try_push_str`]: the text did not fit.
+/// The error of [`Buffer::try_extend`]: the bytes did not fit.
 ///
 /// ```
 /// use sse_wire::{Buffer, Full};
-/// let mut buf: heapless::String<1> = heapless::String::new();
-/// assert_eq!(buf.try_push_str("ab"), Err(Full));
+/// let mut buf: heapless::Vec<u8, 1> = heapless::Vec::new();
+/// assert_eq!(buf.try_extend(b"ab"), Err(Full));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Full;
 
-impl<const N: usize> Buffer for heapless::String<N> {
+impl<const N: usize> Buffer for heapless::Vec<u8, N> {
     #[inline]
-    fn as_str(&self) -> &str {
-        heapless::String::as_str(self)
+    fn as_bytes(&self) -> &[u8] {
+        self
     }
 
     #[inline]
     fn len(&self) -> usize {
-        heapless::String::as_str(self).len()
+        self.as_slice().len()
     }
 
     #[inline]
-    fn try_push_str(&mut self, text: &str) -> Result<(), Full> {
-        self.push_str(text).map_err(|_| Full)
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full> {
+        self.extend_from_slice(bytes).map_err(|_| Full)
     }
 
     #[inline]
     fn truncate(&mut self, len: usize) {
-        heapless::String::truncate(self, len);
+        heapless::Vec::truncate(self, len);
     }
 
     #[inline]
     fn clear(&mut self) {
-        heapless::String::clear(self);
+        heapless::Vec::clear(self);
     }
 
     #[inline]
     fn capacity(&self) -> usize {
         N
+    }
+}
+
+/// The text a buffer holds. The parser only appends UTF-8, so this is all
+/// of it; were a custom [`Buffer`] to change its bytes, the text ends where
+/// they stop being valid UTF-8.
+#[inline]
+pub(crate) fn text(bytes: &[u8]) -> &str {
+    if bytes.is_empty() {
+        return "";
+    }
+    match core::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = bytes.get(..error.valid_up_to()).unwrap_or_default();
+            core::str::from_utf8(valid).unwrap_or_default()
+        }
     }
 }
 
@@ -105,10 +129,21 @@ mod tests {
     #[test]
     fn heapless_buffer_reports_its_length() {
         // `len` once resolved to itself and looped forever.
-        let mut buf = heapless::String::<8>::new();
+        let mut buf = heapless::Vec::<u8, 8>::new();
         assert_eq!((Buffer::len(&buf), Buffer::is_empty(&buf)), (0, true));
-        buf.try_push_str("abc").unwrap();
-        assert_eq!((Buffer::len(&buf), buf.str_from(1)), (3, "bc"));
-        assert_eq!(buf.str_from(9), "");
+        buf.try_extend(b"abc").unwrap();
+        assert_eq!(
+            (Buffer::len(&buf), Buffer::as_bytes(&buf)),
+            (3, &b"abc"[..])
+        );
+        Buffer::truncate(&mut buf, 1);
+        assert_eq!(Buffer::as_bytes(&buf), b"a");
+    }
+
+    #[test]
+    fn text_stops_where_bytes_stop_being_utf8() {
+        assert_eq!(text("h\u{e9}".as_bytes()), "h\u{e9}");
+        assert_eq!(text(b"ok\xFFno"), "ok");
+        assert_eq!(text(b"ab\xC3"), "ab");
     }
 }

@@ -11,7 +11,7 @@ use std::vec;
 
 use crate::buffer::Buffer;
 use crate::encoder::Frame;
-use crate::owned::{next_owned, CappedString, Found, GrowableParser, OwnedEvent};
+use crate::owned::{next_owned, CappedBytes, Found, GrowableParser, OwnedEvent};
 use crate::parser::{EventParser, ParseError};
 
 /// The events of a stream read from an [`io::Read`], as an iterator of
@@ -42,7 +42,7 @@ use crate::parser::{EventParser, ParseError};
 /// # Ok::<(), sse_wire::io::ReadError>(())
 /// ```
 #[derive(Debug)]
-pub struct EventReader<R, D = CappedString, M = CappedString> {
+pub struct EventReader<R, D = CappedBytes, M = CappedBytes> {
     read: R,
     parser: EventParser<D, M>,
     block: Box<[u8]>,

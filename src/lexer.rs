@@ -174,15 +174,80 @@ fn known_name(bytes: &[u8]) -> Option<(Field, usize)> {
     Some((field, used))
 }
 
-/// Where the first CR or LF in `bytes` is. Short inputs (one byte per call,
-/// say) are looked at directly, without `memchr2`'s set-up.
+/// A whole line (without its end) cut into its field and its value: the
+/// value is what follows the first colon, less one leading space; a line
+/// without a colon is a name with an empty value. Gives what
+/// [`Lexer::next`] gives for the same line read in pieces.
+#[inline]
+pub(crate) fn split_line(line: &[u8]) -> (Field, &[u8]) {
+    let (field, value) = match known_name(line) {
+        Some((field, used)) => (field, line.get(used..).unwrap_or_default()),
+        None if line.first() == Some(&b':') => (Field::Comment, line.get(1..).unwrap_or_default()),
+        None => {
+            let (name, value) = match memchr::memchr(b':', line) {
+                Some(at) => (&line[..at], &line[at + 1..]),
+                None => (line, &b""[..]),
+            };
+            let field = match name {
+                b"" => Field::Comment,
+                b"data" => Field::Data,
+                b"event" => Field::Event,
+                b"id" => Field::Id,
+                b"retry" => Field::Retry,
+                _ => Field::Unknown,
+            };
+            (field, value)
+        }
+    };
+    (field, value.strip_prefix(b" ").unwrap_or(value))
+}
+
+/// Where the first CR or LF in `bytes` is.
+///
+/// `memchr2`'s set-up costs more than the whole search on a short line, so
+/// the first 16 bytes are looked at a word at a time, and only the rest of
+/// a longer line is left to `memchr2`.
 #[inline]
 fn line_end(bytes: &[u8]) -> Option<usize> {
-    if bytes.len() <= 8 {
-        bytes.iter().position(|&byte| byte == LF || byte == CR)
-    } else {
-        memchr2(LF, CR, bytes)
+    let mut at = 0;
+    while at < 16 {
+        let Some(word) = bytes.get(at..at + 8) else {
+            return scalar_line_end(bytes, at);
+        };
+        if let Some(found) = word_line_end(word) {
+            return Some(at + found);
+        }
+        at += 8;
     }
+    memchr2(LF, CR, bytes.get(at..).unwrap_or_default()).map(|found| at + found)
+}
+
+/// Where the first CR or LF in `bytes[at..]` is, byte by byte, for the
+/// last few bytes.
+#[inline]
+fn scalar_line_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let tail = bytes.get(at..).unwrap_or_default();
+    tail.iter()
+        .position(|&byte| byte == LF || byte == CR)
+        .map(|found| at + found)
+}
+
+/// Where the first CR or LF in an 8-byte `word` is.
+#[inline]
+fn word_line_end(word: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut eight = [0; 8];
+    eight.copy_from_slice(word.get(..8)?);
+    let word = u64::from_le_bytes(eight);
+    // A byte of `lf` (`cr`) is zero where the word holds LF (CR). The
+    // classic zero-byte test flags every zero byte, and may flag a byte
+    // above (later than) a flagged one, never below: so the lowest flag
+    // marks the first line end.
+    let lf = word ^ (ONES * u64::from(LF));
+    let cr = word ^ (ONES * u64::from(CR));
+    let found = (lf.wrapping_sub(ONES) & !lf | cr.wrapping_sub(ONES) & !cr) & HIGH;
+    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
 }
 
 /// The zero-copy line lexer: bytes in, [`Token`]s out.
@@ -256,6 +321,39 @@ impl Lexer {
     #[inline]
     pub(crate) fn in_value_of(&self, field: Field) -> bool {
         self.state == State::Value(field)
+    }
+
+    /// Takes a whole line from the start of `input`, if the lexer is at a
+    /// line start and `input` holds the line's end: returns the line
+    /// without its end, and moves `input` past the end. A CR that ends
+    /// `input` leaves the lexer waiting for a possible LF, as
+    /// [`next`](Self::next) does. Otherwise returns `None` and changes
+    /// nothing, and the line is for [`next`](Self::next).
+    ///
+    /// The parser's hot path: a line read whole is one scan for its end, and
+    /// [`split_line`] then cuts it in place.
+    #[inline]
+    pub(crate) fn whole_line<'i>(&mut self, input: &mut &'i [u8]) -> Option<&'i [u8]> {
+        if self.state != State::LineStart {
+            return None;
+        }
+        let bytes: &'i [u8] = input;
+        // A blank line is known from its first byte.
+        let at = match *bytes.first()? {
+            CR | LF => 0,
+            _ => line_end(bytes)?,
+        };
+        let (line, rest) = bytes.split_at(at);
+        *input = match rest {
+            [CR, LF, after @ ..] => after,
+            [CR] => {
+                self.state = State::AfterCr;
+                &[]
+            }
+            [_, after @ ..] => after,
+            [] => rest,
+        };
+        Some(line)
     }
 
     /// Reads the next token from `input`, advancing `input` past the bytes it
@@ -479,7 +577,10 @@ impl Lexer {
 
 #[cfg(test)]
 mod tests {
+    extern crate std;
     use super::*;
+    use std::vec;
+    use std::vec::Vec;
 
     fn state_after(input: &[u8]) -> State {
         let mut lexer = Lexer::new();
@@ -506,6 +607,74 @@ mod tests {
         assert_eq!(state_after(b"data: x\r\n"), State::LineStart);
         assert_eq!(state_after(b"data\r"), State::AfterCr);
         assert_eq!(state_after(b"\r"), State::AfterCr);
+    }
+
+    #[test]
+    fn line_end_finds_the_first_cr_or_lf_at_every_offset() {
+        // Bytes next to CR and LF in value, whose borrows could fool a
+        // word-at-a-time test, around the line end and after it.
+        let fillers = [b'a', 0x0B, 0x0C, 0x0E, 0x09, 0x8A, 0x8D, 0xFF, 0x00];
+        for len in 0..80 {
+            for &filler in &fillers {
+                for end in [None, Some(CR), Some(LF)] {
+                    for at in 0..len {
+                        let mut bytes = vec![filler; len];
+                        if let Some(end) = end {
+                            bytes[at] = end;
+                            // A second line end later must not be the answer.
+                            if at + 3 < len {
+                                bytes[at + 3] = LF;
+                            }
+                        }
+                        let expected = bytes.iter().position(|&b| b == CR || b == LF);
+                        assert_eq!(line_end(&bytes), expected, "{bytes:x?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn split_line_agrees_with_the_token_path() {
+        let lines: [&[u8]; 16] = [
+            b"data: x",
+            b"data:x",
+            b"data:  two spaces",
+            b"data",
+            b"data:",
+            b"datum: no",
+            b"event:e",
+            b"id: 1",
+            b"retry: 10",
+            b": comment",
+            b":",
+            b"other: thing",
+            b"Data: case",
+            b"dat",
+            b"x:y:z",
+            b"id",
+        ];
+        for line in lines {
+            let mut input = line.to_vec();
+            input.push(LF);
+            let mut lexer = Lexer {
+                state: State::LineStart,
+            };
+            let mut rest = &input[..];
+            let mut value = Vec::new();
+            let field = loop {
+                match lexer.next(&mut rest) {
+                    Token::Value { field, piece, end } => {
+                        value.extend_from_slice(piece);
+                        if end {
+                            break field;
+                        }
+                    }
+                    other => panic!("{other:?} for {line:?}"),
+                }
+            };
+            assert_eq!(split_line(line), (field, &value[..]), "{line:?}");
+        }
     }
 
     #[test]

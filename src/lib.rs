@@ -100,7 +100,7 @@
 //!
 //! | feature | adds | needs |
 //! |---|---|---|
-//! | `alloc` | [`CappedString`], [`GrowableParser`] (the same parser over growable storage with a cap), [`OwnedEvent`], [`Frame::encode_to_vec`] | `alloc` |
+//! | `alloc` | [`CappedBytes`], [`GrowableParser`] (the same parser over growable storage with a cap), [`OwnedEvent`], [`Frame::encode_to_vec`] | `alloc` |
 //! | `std` | [`io::EventReader`] (events from a `std::io::Read`), [`Frame::encode_io`] | `std`, implies `alloc` |
 //! | `stream` | [`stream::EventStream`]: a `Stream` of byte chunks to a `Stream` of owned events | `futures-core`, implies `alloc` |
 //! | `embedded-io` | [`embedded::EventReader`] (the parser over an `embedded_io::Read`), [`Frame::encode_embedded`] | `embedded-io` |
@@ -141,7 +141,7 @@ pub use buffer::{Buffer, Full};
 pub use encoder::{EncodeError, Encoder, Frame, Progress};
 pub use lexer::{Field, Lexer, Token};
 #[cfg(feature = "alloc")]
-pub use owned::{CappedString, GrowableParser, OwnedEvent};
+pub use owned::{CappedBytes, GrowableParser, OwnedEvent};
 pub use parser::{Event, EventParser, ParseError, Parser, Status};
 
 // The README's examples are doctests too, so they cannot drift.

@@ -2,9 +2,9 @@
 //! encoding into a `Vec`.
 //!
 //! The growable parser is the same [`EventParser`] as the fixed-capacity
-//! one, over a different [`Buffer`]: [`CappedString`] grows as text arrives,
+//! one, over a different [`Buffer`]: [`CappedBytes`] grows as text arrives,
 //! up to a limit the caller sets, and refuses to pass it exactly as a full
-//! `heapless::String` does. So overflow behaves the same way (a
+//! `heapless::Vec` does. So overflow behaves the same way (a
 //! [`ParseError`](crate::ParseError) naming the field, the rest of the event
 //! skipped), and the memory a hostile stream can make the parser hold is
 //! bounded by the caps.
@@ -22,7 +22,7 @@ use crate::parser::{Event, EventParser};
 #[cfg(any(feature = "std", feature = "stream"))]
 use crate::parser::{ParseError, Status};
 
-/// A `String` that grows on demand up to a fixed cap: the [`Buffer`] of
+/// Bytes that grow on demand up to a fixed cap: the [`Buffer`] of
 /// [`GrowableParser`].
 ///
 /// It starts empty and allocates only as text arrives, so a parser with a
@@ -30,77 +30,77 @@ use crate::parser::{ParseError, Status};
 /// kept between events.
 ///
 /// ```
-/// use sse_wire::{Buffer, CappedString, Full};
+/// use sse_wire::{Buffer, CappedBytes, Full};
 ///
-/// let mut text = CappedString::new(5);
-/// assert_eq!(text.try_push_str("hello"), Ok(()));
-/// assert_eq!(text.try_push_str("!"), Err(Full)); // the cap is 5 bytes
-/// assert_eq!(text.as_str(), "hello");
-/// assert_eq!(text.capacity(), 5);
+/// let mut bytes = CappedBytes::new(5);
+/// assert_eq!(bytes.try_extend(b"hello"), Ok(()));
+/// assert_eq!(bytes.try_extend(b"!"), Err(Full)); // the cap is 5 bytes
+/// assert_eq!(bytes.as_bytes(), b"hello");
+/// assert_eq!(bytes.capacity(), 5);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CappedString {
-    text: String,
+pub struct CappedBytes {
+    bytes: Vec<u8>,
     cap: usize,
 }
 
-impl CappedString {
-    /// An empty string that will hold at most `cap` bytes. Allocates
+impl CappedBytes {
+    /// An empty store that will hold at most `cap` bytes. Allocates
     /// nothing yet.
     ///
     /// ```
-    /// let text = sse_wire::CappedString::new(1 << 20);
-    /// assert_eq!(text.into_string(), "");
+    /// let bytes = sse_wire::CappedBytes::new(1 << 20);
+    /// assert_eq!(bytes.into_vec(), b"");
     /// ```
     pub const fn new(cap: usize) -> Self {
-        CappedString {
-            text: String::new(),
+        CappedBytes {
+            bytes: Vec::new(),
             cap,
         }
     }
 
-    /// The text, giving up the cap.
+    /// The bytes, giving up the cap.
     ///
     /// ```
-    /// use sse_wire::{Buffer, CappedString};
-    /// let mut text = CappedString::new(8);
-    /// text.try_push_str("abc").unwrap();
-    /// assert_eq!(text.into_string(), String::from("abc"));
+    /// use sse_wire::{Buffer, CappedBytes};
+    /// let mut bytes = CappedBytes::new(8);
+    /// bytes.try_extend(b"abc").unwrap();
+    /// assert_eq!(bytes.into_vec(), b"abc".to_vec());
     /// ```
-    pub fn into_string(self) -> String {
-        self.text
+    pub fn into_vec(self) -> Vec<u8> {
+        self.bytes
     }
 }
 
-impl Buffer for CappedString {
+impl Buffer for CappedBytes {
     #[inline]
-    fn as_str(&self) -> &str {
-        &self.text
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes
     }
 
     #[inline]
     fn len(&self) -> usize {
-        self.text.len()
+        self.bytes.len()
     }
 
     #[inline]
-    fn try_push_str(&mut self, text: &str) -> Result<(), Full> {
-        // `self.text.len() <= self.cap` always holds, so this cannot wrap.
-        if text.len() > self.cap - self.text.len() {
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full> {
+        // `self.bytes.len() <= self.cap` always holds, so this cannot wrap.
+        if bytes.len() > self.cap - self.bytes.len() {
             return Err(Full);
         }
-        self.text.push_str(text);
+        self.bytes.extend_from_slice(bytes);
         Ok(())
     }
 
     #[inline]
     fn truncate(&mut self, len: usize) {
-        self.text.truncate(len);
+        self.bytes.truncate(len);
     }
 
     #[inline]
     fn clear(&mut self) {
-        self.text.clear();
+        self.bytes.clear();
     }
 
     #[inline]
@@ -126,7 +126,7 @@ impl Buffer for CappedString {
 ///     other => panic!("{other:?}"),
 /// }
 /// ```
-pub type GrowableParser = EventParser<CappedString, CappedString>;
+pub type GrowableParser = EventParser<CappedBytes, CappedBytes>;
 
 impl GrowableParser {
     /// The default cap on event data: 16 MiB.
@@ -150,7 +150,7 @@ impl GrowableParser {
     /// assert_eq!(parser.last_event_id(), "");
     /// ```
     pub fn with_caps(data: usize, meta: usize) -> Self {
-        EventParser::with_buffers(CappedString::new(data), CappedString::new(meta))
+        EventParser::with_buffers(CappedBytes::new(data), CappedBytes::new(meta))
     }
 }
 
@@ -332,18 +332,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn capped_string_refuses_past_its_cap_and_keeps_its_text() {
-        let mut text = CappedString::new(3);
-        assert_eq!(text.try_push_str("ab"), Ok(()));
-        assert_eq!(text.try_push_str("cd"), Err(Full));
-        assert_eq!(text.try_push_str("c"), Ok(()));
-        assert_eq!(text.try_push_str(""), Ok(()));
-        assert_eq!(text.try_push_str("d"), Err(Full));
-        assert_eq!(text.as_str(), "abc");
-        text.truncate(1);
-        assert_eq!(text.as_str(), "a");
-        text.clear();
-        assert!(Buffer::is_empty(&text));
+    fn capped_bytes_refuse_past_their_cap_and_keep_their_contents() {
+        let mut bytes = CappedBytes::new(3);
+        assert_eq!(bytes.try_extend(b"ab"), Ok(()));
+        assert_eq!(bytes.try_extend(b"cd"), Err(Full));
+        assert_eq!(bytes.try_extend(b"c"), Ok(()));
+        assert_eq!(bytes.try_extend(b""), Ok(()));
+        assert_eq!(bytes.try_extend(b"d"), Err(Full));
+        assert_eq!(bytes.as_bytes(), b"abc");
+        bytes.truncate(1);
+        assert_eq!(bytes.as_bytes(), b"a");
+        bytes.clear();
+        assert!(Buffer::is_empty(&bytes));
     }
 
     #[test]

@@ -20,11 +20,21 @@
 //!   write over it; committing is an index copy, not a text copy.
 //! - A borrowed [`Event`] points into the buffers, so they are emptied at the
 //!   start of the next call ([`Cleanup`]), not at the dispatch.
+//! - The buffers hold bytes that are always valid UTF-8: an ASCII value is
+//!   appended as it is (one word-at-a-time check), any other goes through
+//!   the lossy decoder. The text is checked as a `str` once, when it is
+//!   handed out, rather than once per line.
+//! - Two paths read lines. A line that lies whole in the input (the common
+//!   case) is found with one scan for its end ([`Lexer::whole_line`]), cut
+//!   in place ([`split_line`]) and acted on at once. A line cut by the end
+//!   of the input, and the stream's start, go token by token through the
+//!   lexer. Both end in the same buffer operations, and the chunking tests
+//!   hold them to the same results.
 
 use core::fmt;
 
-use crate::buffer::Buffer;
-use crate::lexer::{Field, Lexer, Token};
+use crate::buffer::{text, Buffer};
+use crate::lexer::{split_line, Field, Lexer, Token};
 use crate::utf8::Utf8;
 
 /// The event parser over fixed-capacity `heapless` storage: the type most
@@ -46,7 +56,7 @@ use crate::utf8::Utf8;
 /// }
 /// ```
 pub type Parser<const DATA: usize, const META: usize = 64> =
-    EventParser<heapless::String<DATA>, heapless::String<META>>;
+    EventParser<heapless::Vec<u8, DATA>, heapless::Vec<u8, META>>;
 
 /// The event parser: bytes in, [`Status`] out, over caller-chosen storage.
 ///
@@ -323,12 +333,12 @@ impl<const DATA: usize, const META: usize> Parser<DATA, META> {
     /// ```
     pub const fn new() -> Self {
         EventParser::from_parts(
-            heapless::String::new(),
-            heapless::String::new(),
+            heapless::Vec::new(),
+            heapless::Vec::new(),
             [
-                heapless::String::new(),
-                heapless::String::new(),
-                heapless::String::new(),
+                heapless::Vec::new(),
+                heapless::Vec::new(),
+                heapless::Vec::new(),
             ],
         )
     }
@@ -348,8 +358,8 @@ impl<D: Buffer, M: Buffer + Clone> EventParser<D, M> {
     /// ```
     /// use sse_wire::{EventParser, Status};
     /// let mut parser = EventParser::with_buffers(
-    ///     heapless::String::<100>::new(),
-    ///     heapless::String::<8>::new(),
+    ///     heapless::Vec::<u8, 100>::new(),
+    ///     heapless::Vec::<u8, 8>::new(),
     /// );
     /// let mut input: &[u8] = b"data: x\n\n";
     /// assert!(matches!(parser.next(&mut input), Ok(Status::Event(_))));
@@ -415,7 +425,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// assert_eq!(parser.last_event_id(), "42");
     /// ```
     pub fn last_event_id(&self) -> &str {
-        self.ids[usize::from(self.committed)].as_str()
+        text(self.ids[usize::from(self.committed)].as_bytes())
     }
 
     /// Prepares for a new stream from the same source, as a browser's
@@ -488,10 +498,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 && byte != b'\n'
                 && self.lexer.in_value_of(Field::Data)
                 && self.utf8.is_idle()
-                && self
-                    .data
-                    .try_push_str(char::from(byte).encode_utf8(&mut [0; 4]))
-                    .is_ok()
+                && self.data.try_extend(&[byte]).is_ok()
             {
                 *input = &[];
                 return Ok(Status::NeedInput);
@@ -502,6 +509,68 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         // into the data buffer before anything else needs it there.
         let mut borrowed: Option<&'i str> = None;
         loop {
+            // The hot path: lines that lie whole in `input`, each cut in
+            // place and acted on at once.
+            if self.line == Line::Idle {
+                while let Some(line) = self.lexer.whole_line(input) {
+                    if line.is_empty() {
+                        if self.dispatch() {
+                            return Ok(Status::Event(self.event(borrowed)));
+                        }
+                        continue;
+                    }
+                    if self.skipping {
+                        continue;
+                    }
+                    match split_line(line) {
+                        (Field::Data, value) => {
+                            if !self.has_data {
+                                if let Some(text) = self.borrowable(value) {
+                                    borrowed = Some(text);
+                                    self.has_data = true;
+                                    continue;
+                                }
+                            }
+                            self.keep(&mut borrowed)?;
+                            let result = self.data_line(value);
+                            self.fail(result)?;
+                        }
+                        (Field::Event, value) => {
+                            let result = self.event_line(value);
+                            self.fail(result)?;
+                        }
+                        (Field::Id, value) => {
+                            let result = self.id_line(value);
+                            self.fail(result)?;
+                        }
+                        (Field::Retry, value) => {
+                            if let Some(ms) = retry_value(value) {
+                                self.keep(&mut borrowed)?;
+                                return Ok(Status::Retry(ms));
+                            }
+                        }
+                        (Field::Comment, value) if self.comments => {
+                            self.keep(&mut borrowed)?;
+                            self.mark = self.data.len();
+                            let mut cut = false;
+                            let data = &mut self.data;
+                            // The sink never fails: a comment that does
+                            // not fit is cut.
+                            let _ = self.utf8.decode_piece(value, true, &mut |text: &[u8]| {
+                                if !cut {
+                                    cut = push_fitting(data, text);
+                                }
+                                Ok::<(), ()>(())
+                            });
+                            self.cleanup = Cleanup::Comment;
+                            return Ok(Status::Comment(self.comment()));
+                        }
+                        (Field::Comment | Field::Unknown, _) => {}
+                    }
+                }
+            }
+            // Lines cut by the end of `input`, and the stream's start: one
+            // token at a time.
             match self.lexer.next(input) {
                 Token::NeedInput => {
                     self.keep(&mut borrowed)?;
@@ -509,17 +578,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 }
                 Token::BlankLine => {
                     if self.dispatch() {
-                        return Ok(Status::Event(Event {
-                            event_type: match self.event_type.as_str() {
-                                "" => "message",
-                                event_type => event_type,
-                            },
-                            data: match borrowed {
-                                Some(data) => data,
-                                None => self.data.as_str(),
-                            },
-                            last_event_id: self.last_event_id(),
-                        }));
+                        return Ok(Status::Event(self.event(borrowed)));
                     }
                 }
                 Token::Value { field, piece, end } => {
@@ -535,12 +594,10 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                             // The event's first data line, whole: borrow it
                             // if it is valid UTF-8 and fits.
                             Field::Data if end && !self.has_data => {
-                                if let Ok(text) = core::str::from_utf8(piece) {
-                                    if text.len() <= self.data.capacity() {
-                                        borrowed = Some(text);
-                                        self.has_data = true;
-                                        continue;
-                                    }
+                                if let Some(text) = self.borrowable(piece) {
+                                    borrowed = Some(text);
+                                    self.has_data = true;
+                                    continue;
                                 }
                             }
                             // These lines write to the data buffer.
@@ -548,12 +605,8 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                             _ => {}
                         }
                     }
-                    if let Err(error) = self.value(field, piece, end) {
-                        self.skipping = true;
-                        self.line = Line::Idle;
-                        self.utf8.reset();
-                        return Err(error);
-                    }
+                    let result = self.value(field, piece, end);
+                    self.fail(result)?;
                     if !end {
                         continue;
                     }
@@ -567,13 +620,98 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                         }
                         Line::Comment { .. } => {
                             self.cleanup = Cleanup::Comment;
-                            return Ok(Status::Comment(self.data.str_from(self.mark)));
+                            return Ok(Status::Comment(self.comment()));
                         }
                         _ => {}
                     }
                 }
             }
         }
+    }
+
+    /// The event just dispatched: the buffers' text, and the borrowed data
+    /// if there is some.
+    #[inline(always)]
+    fn event<'p>(&'p self, borrowed: Option<&'p str>) -> Event<'p> {
+        Event {
+            event_type: match text(self.event_type.as_bytes()) {
+                "" => "message",
+                event_type => event_type,
+            },
+            data: match borrowed {
+                Some(data) => data,
+                None => text(self.data.as_bytes()),
+            },
+            last_event_id: self.last_event_id(),
+        }
+    }
+
+    /// The comment kept after the data.
+    #[inline]
+    fn comment(&self) -> &str {
+        text(self.data.bytes_from(self.mark))
+    }
+
+    /// The value of an event's first data line as text to hand out without
+    /// a copy, if it is valid UTF-8 and fits the data buffer.
+    #[inline]
+    fn borrowable<'i>(&self, value: &'i [u8]) -> Option<&'i str> {
+        core::str::from_utf8(value)
+            .ok()
+            .filter(|text| text.len() <= self.data.capacity())
+    }
+
+    /// Passes an overflow on, first putting the parser in the state the
+    /// standard's skipping needs: no line open, the rest of the event
+    /// ignored.
+    #[inline]
+    fn fail(&mut self, result: Result<(), ParseError>) -> Result<(), ParseError> {
+        if result.is_err() {
+            self.skipping = true;
+            self.line = Line::Idle;
+            self.utf8.reset();
+        }
+        result
+    }
+
+    /// A whole data line: joined to the data with an LF if it is not the
+    /// first.
+    #[inline]
+    fn data_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+        let full = ParseError::DataTooLong {
+            capacity: self.data.capacity(),
+        };
+        if self.has_data {
+            self.data.try_extend(b"\n").map_err(|_| full)?;
+        }
+        self.has_data = true;
+        decode_into(&mut self.utf8, &mut self.data, value, true).map_err(|_| full)
+    }
+
+    /// A whole `event` line: the value replaces the event type.
+    #[inline]
+    fn event_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+        self.event_type.clear();
+        let capacity = self.event_type.capacity();
+        decode_into(&mut self.utf8, &mut self.event_type, value, true)
+            .map_err(|_| ParseError::EventTypeTooLong { capacity })
+    }
+
+    /// A whole `id` line: the value becomes the pending ID unless it holds
+    /// a NUL.
+    #[inline]
+    fn id_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+        let nul = value.contains(&0);
+        self.writing = self.free_id();
+        let id = &mut self.ids[usize::from(self.writing)];
+        id.clear();
+        let capacity = id.capacity();
+        decode_into(&mut self.utf8, id, value, true)
+            .map_err(|_| ParseError::IdTooLong { capacity })?;
+        if !nul {
+            self.pending = self.writing;
+        }
+        Ok(())
     }
 
     /// Copies data borrowed from the input into the data buffer, where the
@@ -584,12 +722,13 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             // The length was checked against the capacity when it was
             // borrowed, so this fails only for a `Buffer` whose capacity
             // shrank.
-            Some(text) => self
-                .data
-                .try_push_str(text)
-                .map_err(|_| ParseError::DataTooLong {
-                    capacity: self.data.capacity(),
-                }),
+            Some(text) => {
+                self.data
+                    .try_extend(text.as_bytes())
+                    .map_err(|_| ParseError::DataTooLong {
+                        capacity: self.data.capacity(),
+                    })
+            }
             None => Ok(()),
         }
     }
@@ -640,7 +779,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             }
             Line::Comment { cut, .. } => {
                 let data = &mut self.data;
-                let mut sink = |text: &str| {
+                let mut sink = |text: &[u8]| {
                     if !*cut {
                         *cut = push_fitting(data, text);
                     }
@@ -661,7 +800,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             Field::Data => {
                 if self.has_data {
                     self.data
-                        .try_push_str("\n")
+                        .try_extend(b"\n")
                         .map_err(|_| ParseError::DataTooLong {
                             capacity: self.data.capacity(),
                         })?;
@@ -674,10 +813,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 Line::Event
             }
             Field::Id => {
-                // Any index that is neither committed nor pending.
-                self.writing = (0..3)
-                    .find(|&i| i != self.committed && i != self.pending)
-                    .unwrap_or(0);
+                self.writing = self.free_id();
                 self.ids[usize::from(self.writing)].clear();
                 Line::Id { nul: false }
             }
@@ -693,6 +829,15 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             Field::Comment | Field::Unknown => Line::Ignore,
         };
         Ok(())
+    }
+
+    /// An index in `ids` that is neither committed nor pending, for an `id`
+    /// line to write to.
+    #[inline]
+    fn free_id(&self) -> u8 {
+        (0..3)
+            .find(|&i| i != self.committed && i != self.pending)
+            .unwrap_or(0)
     }
 
     /// The blank line: dispatch steps 1 to 5. Returns whether an event is
@@ -713,30 +858,63 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     }
 }
 
-/// Decodes a piece of a value onto `buf`. One function per buffer type, so
-/// the event type and the IDs share one copy of the decoder.
-#[inline]
+/// Decodes a piece of a value onto `buf`. An ASCII piece with nothing
+/// pending is appended as it is, here; the rest goes through the decoder,
+/// one copy per buffer type, which the event type and the IDs share.
+#[inline(always)]
 fn decode_into<B: Buffer>(
     utf8: &mut Utf8,
     buf: &mut B,
     piece: &[u8],
     end: bool,
 ) -> Result<(), crate::Full> {
-    utf8.decode_piece(piece, end, &mut |text: &str| buf.try_push_str(text))
+    if utf8.is_idle() && piece.is_ascii() {
+        return buf.try_extend(piece);
+    }
+    decode_slow(utf8, buf, piece, end)
 }
 
-/// Appends as much of `text` as fits, ending at a character boundary.
-/// Returns whether some of it did not fit.
-fn push_fitting<B: Buffer>(buf: &mut B, text: &str) -> bool {
+/// The decoder's path of [`decode_into`].
+#[inline(never)]
+fn decode_slow<B: Buffer>(
+    utf8: &mut Utf8,
+    buf: &mut B,
+    piece: &[u8],
+    end: bool,
+) -> Result<(), crate::Full> {
+    utf8.decode_piece(piece, end, &mut |text: &[u8]| buf.try_extend(text))
+}
+
+/// The value of a whole `retry` line: its number if it is all ASCII digits
+/// (saturating at `u32::MAX`), `None` if the standard ignores it.
+#[inline]
+fn retry_value(value: &[u8]) -> Option<u32> {
+    if value.is_empty() {
+        return None;
+    }
+    let mut ms: u32 = 0;
+    for &byte in value {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        ms = ms.saturating_mul(10).saturating_add(u32::from(byte - b'0'));
+    }
+    Some(ms)
+}
+
+/// Appends as much of `text` (valid UTF-8) as fits, ending at a character
+/// boundary. Returns whether some of it did not fit.
+fn push_fitting<B: Buffer>(buf: &mut B, text: &[u8]) -> bool {
     let room = buf.capacity().saturating_sub(buf.len());
     if text.len() <= room {
-        return buf.try_push_str(text).is_err();
+        return buf.try_extend(text).is_err();
     }
+    // A character starts at any byte that is not a continuation byte.
     let mut end = room;
-    while !text.is_char_boundary(end) {
+    while end > 0 && text.get(end).is_some_and(|&byte| byte & 0xC0 == 0x80) {
         end -= 1;
     }
-    let _ = buf.try_push_str(text.get(..end).unwrap_or_default());
+    let _ = buf.try_extend(text.get(..end).unwrap_or_default());
     true
 }
 
@@ -749,7 +927,7 @@ mod tests {
         // The README's formula: the five buffers, each a heapless string
         // (its bytes and a `usize` length), plus at most 32 bytes.
         let whole = core::mem::size_of::<Parser<0, 0>>();
-        let buffers = 5 * core::mem::size_of::<heapless::String<0>>();
+        let buffers = 5 * core::mem::size_of::<heapless::Vec<u8, 0>>();
         assert!(
             whole - buffers <= 32,
             "fixed part is {} bytes",
@@ -770,18 +948,18 @@ mod tests {
         let mut input: &[u8] = b"id: a\n\nid: b\nid: c\x00\nid: d\n";
         while parser.next(&mut input) != Ok(Status::NeedInput) {}
         assert_eq!(parser.last_event_id(), "a");
-        assert_eq!(parser.ids[usize::from(parser.pending)].as_str(), "d");
+        assert_eq!(&parser.ids[usize::from(parser.pending)][..], b"d");
         assert_ne!(parser.committed, parser.pending);
     }
 
     #[test]
     fn push_fitting_cuts_at_char_boundary() {
-        let mut buf = heapless::String::<4>::new();
-        assert!(push_fitting(&mut buf, "a€b"));
-        assert_eq!(buf.as_str(), "a€");
-        let mut buf = heapless::String::<3>::new();
-        assert!(push_fitting(&mut buf, "a€"));
-        assert_eq!(buf.as_str(), "a");
-        assert!(!push_fitting(&mut buf, ""));
+        let mut buf = heapless::Vec::<u8, 4>::new();
+        assert!(push_fitting(&mut buf, "a€b".as_bytes()));
+        assert_eq!(&buf[..], "a€".as_bytes());
+        let mut buf = heapless::Vec::<u8, 3>::new();
+        assert!(push_fitting(&mut buf, "a€".as_bytes()));
+        assert_eq!(&buf[..], b"a");
+        assert!(!push_fitting(&mut buf, b""));
     }
 }

@@ -14,7 +14,7 @@ use alloc::boxed::Box;
 use futures_core::Stream;
 
 use crate::buffer::Buffer;
-use crate::owned::{next_owned, CappedString, Found, GrowableParser, OwnedEvent};
+use crate::owned::{next_owned, CappedBytes, Found, GrowableParser, OwnedEvent};
 use crate::parser::{EventParser, ParseError};
 
 /// The events of a stream of byte chunks.
@@ -52,7 +52,7 @@ use crate::parser::{EventParser, ParseError};
 /// assert_eq!(events.retry(), Some(50));
 /// ```
 #[derive(Debug)]
-pub struct EventStream<S, B, D = CappedString, M = CappedString> {
+pub struct EventStream<S, B, D = CappedBytes, M = CappedBytes> {
     /// Pinned on the heap, so that any stream will do, `Unpin` or not,
     /// without `unsafe` pin projection here.
     inner: Pin<Box<S>>,
@@ -94,7 +94,7 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
     /// // Fixed memory: 4 KiB of data at most, no allocation while parsing.
     /// fn events<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
     ///     body: S,
-    /// ) -> EventStream<S, Vec<u8>, heapless::String<4096>, heapless::String<64>> {
+    /// ) -> EventStream<S, Vec<u8>, heapless::Vec<u8, 4096>, heapless::Vec<u8, 64>> {
     ///     EventStream::with_parser(body, Parser::new())
     /// }
     /// ```

@@ -60,46 +60,48 @@ impl Utf8 {
         }
     }
 
-    /// Decodes `piece`, handing each decoded run of text to `sink` in order.
-    /// Bytes of a sequence that `piece` leaves unfinished are kept for the next
-    /// call. Stops at the first `Err` from `sink` and returns it; the decoder
-    /// must then be [`reset`](Self::reset) before it is used for another value.
+    /// Decodes `piece`, handing each decoded run of text to `sink` in order,
+    /// as the bytes of valid UTF-8. Bytes of a sequence that `piece` leaves
+    /// unfinished are kept for the next call. Stops at the first `Err` from
+    /// `sink` and returns it; the decoder must then be
+    /// [`reset`](Self::reset) before it is used for another value.
     #[inline]
     pub(crate) fn decode<E>(
         &mut self,
         mut piece: &[u8],
-        sink: &mut impl FnMut(&str) -> Result<(), E>,
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         if self.len > 0 {
             piece = self.resume(piece, sink)?;
-        } else if let [byte] = *piece {
-            // One byte at a time: skip `from_utf8`'s set-up for ASCII.
-            if byte.is_ascii() {
-                return sink(char::from(byte).encode_utf8(&mut [0; 4]));
-            }
+        }
+        // Most values are ASCII: a word-at-a-time check, and the bytes go
+        // out as they are.
+        if piece.is_ascii() {
+            return if piece.is_empty() {
+                Ok(())
+            } else {
+                sink(piece)
+            };
         }
         loop {
-            // `from_utf8` checks ASCII a word at a time; on invalid input the
-            // valid prefix is checked once more, so each byte is looked at
-            // at most twice.
+            // On invalid input the valid prefix is checked once more, so
+            // each byte is looked at a bounded number of times.
             let error = match str::from_utf8(piece) {
                 Ok(text) => {
                     if !text.is_empty() {
-                        sink(text)?;
+                        sink(text.as_bytes())?;
                     }
                     return Ok(());
                 }
                 Err(error) => error,
             };
             let (valid, rest) = piece.split_at(error.valid_up_to());
-            if let Ok(text) = str::from_utf8(valid) {
-                if !text.is_empty() {
-                    sink(text)?;
-                }
+            if !valid.is_empty() {
+                sink(valid)?;
             }
             match error.error_len() {
                 Some(bad) => {
-                    sink(REPLACEMENT)?;
+                    sink(REPLACEMENT.as_bytes())?;
                     piece = rest.get(bad..).unwrap_or_default();
                 }
                 None => {
@@ -119,7 +121,7 @@ impl Utf8 {
     fn resume<'a, E>(
         &mut self,
         mut piece: &'a [u8],
-        sink: &mut impl FnMut(&str) -> Result<(), E>,
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<&'a [u8], E> {
         let lead = self.pending[0];
         let need = sequence_len(lead);
@@ -130,7 +132,7 @@ impl Utf8 {
             };
             if !continues(lead, have, byte) {
                 self.len = 0;
-                sink(REPLACEMENT)?;
+                sink(REPLACEMENT.as_bytes())?;
                 return Ok(piece);
             }
             piece = rest;
@@ -148,7 +150,7 @@ impl Utf8 {
             self.len = 0;
             // `whole[..need]` is one well-formed sequence.
             let sequence = whole.get(..need).unwrap_or_default();
-            sink(str::from_utf8(sequence).unwrap_or(REPLACEMENT))?;
+            sink(str::from_utf8(sequence).unwrap_or(REPLACEMENT).as_bytes())?;
             return Ok(piece);
         }
     }
@@ -160,7 +162,7 @@ impl Utf8 {
         &mut self,
         piece: &[u8],
         end: bool,
-        sink: &mut impl FnMut(&str) -> Result<(), E>,
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.decode(piece, sink)?;
         if end {
@@ -173,13 +175,13 @@ impl Utf8 {
     #[inline]
     pub(crate) fn finish<E>(
         &mut self,
-        sink: &mut impl FnMut(&str) -> Result<(), E>,
+        sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
         if self.len == 0 {
             return Ok(());
         }
         self.len = 0;
-        sink(REPLACEMENT)
+        sink(REPLACEMENT.as_bytes())
     }
 
     /// Whether no bytes of an unfinished sequence are pending.
@@ -204,8 +206,8 @@ mod tests {
     fn decode_split(bytes: &[u8], cuts: &[usize]) -> String {
         let mut out = String::new();
         let mut utf8 = Utf8::new();
-        let mut sink = |s: &str| -> Result<(), ()> {
-            out.push_str(s);
+        let mut sink = |s: &[u8]| -> Result<(), ()> {
+            out.push_str(str::from_utf8(s).unwrap());
             Ok(())
         };
         let mut start = 0;

@@ -9,7 +9,7 @@ mod strategies;
 use common::frames::encode_every_way;
 use common::{cut, drive};
 use proptest::prelude::*;
-use sse_wire::{Buffer, CappedString, Frame, GrowableParser, OwnedEvent, Parser, Status};
+use sse_wire::{Buffer, CappedBytes, Frame, GrowableParser, OwnedEvent, Parser, Status};
 use strategies::{multiline, spec, sse_like};
 
 proptest! {
@@ -110,9 +110,9 @@ fn capped_string_grows_only_to_its_cap_across_events() {
             Ok("ab\n".to_owned()),
         ]
     );
-    let mut text = CappedString::new(3);
-    text.try_push_str("abc").unwrap();
-    assert_eq!(text.capacity(), 3);
+    let mut bytes = CappedBytes::new(3);
+    bytes.try_extend(b"abc").unwrap();
+    assert_eq!(bytes.capacity(), 3);
 }
 
 #[test]

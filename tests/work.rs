@@ -4,7 +4,7 @@
 //! The lexer holds no input between calls, so it cannot rescan: each call
 //! consumes the bytes it looks at. What could rescan are the buffers, so
 //! these tests give the parser counting buffers that charge every byte
-//! written and every byte exposed through `as_str()` (as if it were read
+//! written and every byte exposed through `as_bytes()` (as if it were read
 //! again), and check the total stays under a fixed multiple of the input.
 //! A path that re-read buffered text per chunk or per line, as a parser that
 //! searches its buffer for a line end does, would blow the bound.
@@ -14,10 +14,10 @@ use std::rc::Rc;
 
 use sse_wire::{Buffer, EventParser, Full, Lexer, Status, Token};
 
-/// A capped `String` that counts the bytes it is asked to write or show.
+/// Capped bytes that count the bytes they are asked to write or show.
 #[derive(Clone, Debug)]
 struct Counting {
-    text: String,
+    text: Vec<u8>,
     cap: usize,
     work: Rc<Cell<usize>>,
 }
@@ -29,11 +29,11 @@ impl Counting {
 }
 
 impl Buffer for Counting {
-    fn as_str(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         self.charge(self.text.len());
         &self.text
     }
-    fn str_from(&self, start: usize) -> &str {
+    fn bytes_from(&self, start: usize) -> &[u8] {
         let tail = self.text.get(start..).unwrap_or_default();
         self.charge(tail.len());
         tail
@@ -41,12 +41,12 @@ impl Buffer for Counting {
     fn len(&self) -> usize {
         self.text.len()
     }
-    fn try_push_str(&mut self, text: &str) -> Result<(), Full> {
-        self.charge(text.len());
-        if self.text.len() + text.len() > self.cap {
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full> {
+        self.charge(bytes.len());
+        if self.text.len() + bytes.len() > self.cap {
             return Err(Full);
         }
-        self.text.push_str(text);
+        self.text.extend_from_slice(bytes);
         Ok(())
     }
     fn truncate(&mut self, len: usize) {
@@ -71,7 +71,7 @@ struct Run {
 fn run(input: &[u8], chunk: usize, data_cap: usize, comments: bool) -> Run {
     let work = Rc::new(Cell::new(0));
     let buffer = |cap| Counting {
-        text: String::new(),
+        text: Vec::new(),
         cap,
         work: work.clone(),
     };
