@@ -24,17 +24,18 @@
 //!   appended as it is (one word-at-a-time check), any other goes through
 //!   the lossy decoder. The text is checked as a `str` once, when it is
 //!   handed out, rather than once per line.
-//! - Two paths read lines. A line that lies whole in the input (the common
-//!   case) is found with one scan for its end ([`Lexer::whole_line`]), cut
-//!   in place ([`split_line`]) and acted on at once. A line cut by the end
-//!   of the input, and the stream's start, go token by token through the
-//!   lexer. Both end in the same buffer operations, and the chunking tests
-//!   hold them to the same results.
+//! - A line that lies whole in the input (the common case) comes from the
+//!   lexer as one token without its state machine's stops
+//!   ([`Lexer::whole_line`]); a line cut by the end of the input, an
+//!   unknown field and the stream's start go through the state machine.
+//!   Either way the token is handled by the same code, and a whole value of
+//!   a `data`, `event` or `id` line goes straight to its buffer, with no
+//!   line left open.
 
 use core::fmt;
 
 use crate::buffer::{text, Buffer};
-use crate::lexer::{split_line, Field, Lexer, Token};
+use crate::lexer::{Field, Lexer, Token};
 use crate::utf8::Utf8;
 
 /// The event parser over fixed-capacity `heapless` storage: the type most
@@ -509,69 +510,15 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         // into the data buffer before anything else needs it there.
         let mut borrowed: Option<&'i str> = None;
         loop {
-            // The hot path: lines that lie whole in `input`, each cut in
-            // place and acted on at once.
-            if self.line == Line::Idle {
-                while let Some(line) = self.lexer.whole_line(input) {
-                    if line.is_empty() {
-                        if self.dispatch() {
-                            return Ok(Status::Event(self.event(borrowed)));
-                        }
-                        continue;
-                    }
-                    if self.skipping {
-                        continue;
-                    }
-                    match split_line(line) {
-                        (Field::Data, value) => {
-                            if !self.has_data {
-                                if let Some(text) = self.borrowable(value) {
-                                    borrowed = Some(text);
-                                    self.has_data = true;
-                                    continue;
-                                }
-                            }
-                            self.keep(&mut borrowed)?;
-                            let result = self.data_line(value);
-                            self.fail(result)?;
-                        }
-                        (Field::Event, value) => {
-                            let result = self.event_line(value);
-                            self.fail(result)?;
-                        }
-                        (Field::Id, value) => {
-                            let result = self.id_line(value);
-                            self.fail(result)?;
-                        }
-                        (Field::Retry, value) => {
-                            if let Some(ms) = retry_value(value) {
-                                self.keep(&mut borrowed)?;
-                                return Ok(Status::Retry(ms));
-                            }
-                        }
-                        (Field::Comment, value) if self.comments => {
-                            self.keep(&mut borrowed)?;
-                            self.mark = self.data.len();
-                            let mut cut = false;
-                            let data = &mut self.data;
-                            // The sink never fails: a comment that does
-                            // not fit is cut.
-                            let _ = self.utf8.decode_piece(value, true, &mut |text: &[u8]| {
-                                if !cut {
-                                    cut = push_fitting(data, text);
-                                }
-                                Ok::<(), ()>(())
-                            });
-                            self.cleanup = Cleanup::Comment;
-                            return Ok(Status::Comment(self.comment()));
-                        }
-                        (Field::Comment | Field::Unknown, _) => {}
-                    }
-                }
-            }
-            // Lines cut by the end of `input`, and the stream's start: one
-            // token at a time.
-            match self.lexer.next(input) {
+            // A line that lies whole in `input` comes as one token, without
+            // the lexer's stops between states (the hot path); lines cut by
+            // the end of `input`, unknown fields and the stream's start go
+            // through the lexer's state machine.
+            let whole = match self.line {
+                Line::Idle => self.lexer.whole_line(input),
+                _ => None,
+            };
+            let (field, piece, end) = match whole.unwrap_or_else(|| self.lexer.next(input)) {
                 Token::NeedInput => {
                     self.keep(&mut borrowed)?;
                     return Ok(Status::NeedInput);
@@ -580,51 +527,62 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                     if self.dispatch() {
                         return Ok(Status::Event(self.event(borrowed)));
                     }
+                    continue;
                 }
-                Token::Value { field, piece, end } => {
-                    // Unknown fields and unreported comments have no effect.
-                    if self.skipping
-                        || field == Field::Unknown
-                        || (field == Field::Comment && !self.comments)
-                    {
-                        continue;
-                    }
-                    if self.line == Line::Idle {
-                        match field {
-                            // The event's first data line, whole: borrow it
-                            // if it is valid UTF-8 and fits.
-                            Field::Data if end && !self.has_data => {
-                                if let Some(text) = self.borrowable(piece) {
-                                    borrowed = Some(text);
-                                    self.has_data = true;
-                                    continue;
-                                }
-                            }
-                            // These lines write to the data buffer.
-                            Field::Data | Field::Comment => self.keep(&mut borrowed)?,
-                            _ => {}
+                Token::Value { field, piece, end } => (field, piece, end),
+            };
+            // Unknown fields and unreported comments have no effect.
+            if self.skipping
+                || field == Field::Unknown
+                || (field == Field::Comment && !self.comments)
+            {
+                continue;
+            }
+            if self.line == Line::Idle {
+                match field {
+                    // The event's first data line, whole: borrow it if it
+                    // is valid UTF-8 and fits.
+                    Field::Data if end && !self.has_data => {
+                        if let Some(text) = self.borrowable(piece) {
+                            borrowed = Some(text);
+                            self.has_data = true;
+                            continue;
                         }
                     }
-                    let result = self.value(field, piece, end);
+                    // These lines write to the data buffer.
+                    Field::Data | Field::Comment => self.keep(&mut borrowed)?,
+                    _ => {}
+                }
+                // A whole value of a field that only fills a buffer goes
+                // straight there, with no line left open.
+                if end && matches!(field, Field::Data | Field::Event | Field::Id) {
+                    let result = match field {
+                        Field::Data => self.data_line(piece),
+                        Field::Event => self.event_line(piece),
+                        _ => self.id_line(piece),
+                    };
                     self.fail(result)?;
-                    if !end {
-                        continue;
-                    }
-                    match core::mem::replace(&mut self.line, Line::Idle) {
-                        Line::Retry {
-                            value,
-                            digits: true,
-                        } => {
-                            self.keep(&mut borrowed)?;
-                            return Ok(Status::Retry(value));
-                        }
-                        Line::Comment { .. } => {
-                            self.cleanup = Cleanup::Comment;
-                            return Ok(Status::Comment(self.comment()));
-                        }
-                        _ => {}
-                    }
+                    continue;
                 }
+            }
+            let result = self.value(field, piece, end);
+            self.fail(result)?;
+            if !end {
+                continue;
+            }
+            match core::mem::replace(&mut self.line, Line::Idle) {
+                Line::Retry {
+                    value,
+                    digits: true,
+                } => {
+                    self.keep(&mut borrowed)?;
+                    return Ok(Status::Retry(value));
+                }
+                Line::Comment { .. } => {
+                    self.cleanup = Cleanup::Comment;
+                    return Ok(Status::Comment(self.comment()));
+                }
+                _ => {}
             }
         }
     }
@@ -678,13 +636,8 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// first.
     #[inline]
     fn data_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
-        let full = ParseError::DataTooLong {
-            capacity: self.data.capacity(),
-        };
-        if self.has_data {
-            self.data.try_extend(b"\n").map_err(|_| full)?;
-        }
-        self.has_data = true;
+        self.open_data()?;
+        let full = self.data_full();
         decode_into(&mut self.utf8, &mut self.data, value, true).map_err(|_| full)
     }
 
@@ -702,9 +655,8 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     #[inline]
     fn id_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
         let nul = value.contains(&0);
-        self.writing = self.free_id();
+        self.open_id();
         let id = &mut self.ids[usize::from(self.writing)];
-        id.clear();
         let capacity = id.capacity();
         decode_into(&mut self.utf8, id, value, true)
             .map_err(|_| ParseError::IdTooLong { capacity })?;
@@ -722,13 +674,10 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             // The length was checked against the capacity when it was
             // borrowed, so this fails only for a `Buffer` whose capacity
             // shrank.
-            Some(text) => {
-                self.data
-                    .try_extend(text.as_bytes())
-                    .map_err(|_| ParseError::DataTooLong {
-                        capacity: self.data.capacity(),
-                    })
-            }
+            Some(text) => self
+                .data
+                .try_extend(text.as_bytes())
+                .map_err(|_| self.data_full()),
             None => Ok(()),
         }
     }
@@ -742,8 +691,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         }
         match &mut self.line {
             Line::Data => {
-                let capacity = self.data.capacity();
-                let full = ParseError::DataTooLong { capacity };
+                let full = self.data_full();
                 decode_into(&mut self.utf8, &mut self.data, piece, end).map_err(|_| full)
             }
             Line::Event => {
@@ -798,14 +746,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     fn begin_line(&mut self, field: Field) -> Result<(), ParseError> {
         self.line = match field {
             Field::Data => {
-                if self.has_data {
-                    self.data
-                        .try_extend(b"\n")
-                        .map_err(|_| ParseError::DataTooLong {
-                            capacity: self.data.capacity(),
-                        })?;
-                }
-                self.has_data = true;
+                self.open_data()?;
                 Line::Data
             }
             Field::Event => {
@@ -813,8 +754,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 Line::Event
             }
             Field::Id => {
-                self.writing = self.free_id();
-                self.ids[usize::from(self.writing)].clear();
+                self.open_id();
                 Line::Id { nul: false }
             }
             Field::Retry => Line::Retry {
@@ -831,13 +771,32 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         Ok(())
     }
 
-    /// An index in `ids` that is neither committed nor pending, for an `id`
-    /// line to write to.
+    /// Opens a data line: an LF joins it to the lines before it.
     #[inline]
-    fn free_id(&self) -> u8 {
-        (0..3)
+    fn open_data(&mut self) -> Result<(), ParseError> {
+        if self.has_data {
+            self.data.try_extend(b"\n").map_err(|_| self.data_full())?;
+        }
+        self.has_data = true;
+        Ok(())
+    }
+
+    /// Opens an `id` line: it writes to a slot of `ids` that is neither
+    /// committed nor pending, emptied first.
+    #[inline]
+    fn open_id(&mut self) {
+        self.writing = (0..3)
             .find(|&i| i != self.committed && i != self.pending)
-            .unwrap_or(0)
+            .unwrap_or(0);
+        self.ids[usize::from(self.writing)].clear();
+    }
+
+    /// The error of data that does not fit.
+    #[inline]
+    fn data_full(&self) -> ParseError {
+        ParseError::DataTooLong {
+            capacity: self.data.capacity(),
+        }
     }
 
     /// The blank line: dispatch steps 1 to 5. Returns whether an event is
@@ -883,23 +842,6 @@ fn decode_slow<B: Buffer>(
     end: bool,
 ) -> Result<(), crate::Full> {
     utf8.decode_piece(piece, end, &mut |text: &[u8]| buf.try_extend(text))
-}
-
-/// The value of a whole `retry` line: its number if it is all ASCII digits
-/// (saturating at `u32::MAX`), `None` if the standard ignores it.
-#[inline]
-fn retry_value(value: &[u8]) -> Option<u32> {
-    if value.is_empty() {
-        return None;
-    }
-    let mut ms: u32 = 0;
-    for &byte in value {
-        if !byte.is_ascii_digit() {
-            return None;
-        }
-        ms = ms.saturating_mul(10).saturating_add(u32::from(byte - b'0'));
-    }
-    Some(ms)
 }
 
 /// Appends as much of `text` (valid UTF-8) as fits, ending at a character

@@ -74,18 +74,9 @@ impl Utf8 {
         if self.len > 0 {
             piece = self.resume(piece, sink)?;
         }
-        // Most values are ASCII: a word-at-a-time check, and the bytes go
-        // out as they are.
-        if piece.is_ascii() {
-            return if piece.is_empty() {
-                Ok(())
-            } else {
-                sink(piece)
-            };
-        }
         loop {
-            // On invalid input the valid prefix is checked once more, so
-            // each byte is looked at a bounded number of times.
+            // On invalid input `from_utf8` vouches for the prefix before the
+            // error, which goes out as it is: each byte is checked once.
             let error = match str::from_utf8(piece) {
                 Ok(text) => {
                     if !text.is_empty() {
