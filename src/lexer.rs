@@ -592,6 +592,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
     fn line_end_finds_the_first_cr_or_lf_at_every_offset() {
         // Bytes next to CR and LF in value, whose borrows could fool a
         // word-at-a-time test, around the line end and after it.
