@@ -28,9 +28,10 @@
 //!   lexer as one token without its state machine's stops
 //!   ([`Lexer::whole_line`]); a line cut by the end of the input, an
 //!   unknown field and the stream's start go through the state machine.
-//!   Either way the token is handled by the same code, and a whole value of
-//!   a `data`, `event` or `id` line goes straight to its buffer, with no
-//!   line left open.
+//!   A whole value of a `data`, `event` or `id` line goes straight to its
+//!   buffer with no line left open ([`EventParser::whole_value`]), from
+//!   either source; whole lines are read in a tight loop of their own,
+//!   which is worth about a seventh of the time on small events.
 
 use core::fmt;
 
@@ -510,14 +511,41 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         // into the data buffer before anything else needs it there.
         let mut borrowed: Option<&'i str> = None;
         loop {
-            // A line that lies whole in `input` comes as one token, without
-            // the lexer's stops between states (the hot path); lines cut by
-            // the end of `input`, unknown fields and the stream's start go
-            // through the lexer's state machine.
-            let whole = match self.line {
-                Line::Idle => self.lexer.whole_line(input),
-                _ => None,
-            };
+            // The hot path: lines that lie whole in `input` come from the
+            // lexer as one token each ([`Lexer::whole_line`]). Blank lines,
+            // values that only fill a buffer and lines without effect are
+            // handled here in a tight loop; any other token, and lines cut by
+            // the end of `input`, unknown fields and the stream's start (from
+            // the lexer's state machine), are handled below.
+            let mut whole = None;
+            if self.line == Line::Idle {
+                while let Some(token) = self.lexer.whole_line(input) {
+                    match token {
+                        Token::BlankLine => {
+                            if self.dispatch() {
+                                return Ok(Status::Event(self.event(borrowed)));
+                            }
+                        }
+                        Token::Value {
+                            field: Field::Data,
+                            piece,
+                            ..
+                        } if !self.skipping => self.whole_data(piece, &mut borrowed)?,
+                        Token::Value {
+                            field: Field::Unknown,
+                            ..
+                        } => {}
+                        Token::Value {
+                            field: Field::Comment,
+                            ..
+                        } if !self.comments => {}
+                        _ => {
+                            whole = Some(token);
+                            break;
+                        }
+                    }
+                }
+            }
             let (field, piece, end) = match whole.unwrap_or_else(|| self.lexer.next(input)) {
                 Token::NeedInput => {
                     self.keep(&mut borrowed)?;
@@ -539,30 +567,13 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 continue;
             }
             if self.line == Line::Idle {
-                match field {
-                    // The event's first data line, whole: borrow it if it
-                    // is valid UTF-8 and fits.
-                    Field::Data if end && !self.has_data => {
-                        if let Some(text) = self.borrowable(piece) {
-                            borrowed = Some(text);
-                            self.has_data = true;
-                            continue;
-                        }
-                    }
-                    // These lines write to the data buffer.
-                    Field::Data | Field::Comment => self.keep(&mut borrowed)?,
-                    _ => {}
-                }
-                // A whole value of a field that only fills a buffer goes
-                // straight there, with no line left open.
                 if end && matches!(field, Field::Data | Field::Event | Field::Id) {
-                    let result = match field {
-                        Field::Data => self.data_line(piece),
-                        Field::Event => self.event_line(piece),
-                        _ => self.id_line(piece),
-                    };
-                    self.fail(result)?;
+                    self.whole_value(field, piece, &mut borrowed)?;
                     continue;
+                }
+                // These lines write to the data buffer.
+                if matches!(field, Field::Data | Field::Comment) {
+                    self.keep(&mut borrowed)?;
                 }
             }
             let result = self.value(field, piece, end);
@@ -630,6 +641,44 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             self.utf8.reset();
         }
         result
+    }
+
+    /// A whole value of a field that only fills a buffer (`data`, `event`
+    /// or `id`): it goes straight there, with no line left open.
+    #[inline(always)]
+    fn whole_value<'i>(
+        &mut self,
+        field: Field,
+        piece: &'i [u8],
+        borrowed: &mut Option<&'i str>,
+    ) -> Result<(), ParseError> {
+        let result = match field {
+            Field::Data => return self.whole_data(piece, borrowed),
+            Field::Event => self.event_line(piece),
+            _ => self.id_line(piece),
+        };
+        self.fail(result)
+    }
+
+    /// A whole data line: the event's first, if it is valid UTF-8 and fits,
+    /// is borrowed from the input; any other is appended to the data, after
+    /// what was borrowed.
+    #[inline(always)]
+    fn whole_data<'i>(
+        &mut self,
+        piece: &'i [u8],
+        borrowed: &mut Option<&'i str>,
+    ) -> Result<(), ParseError> {
+        if !self.has_data {
+            if let Some(text) = self.borrowable(piece) {
+                *borrowed = Some(text);
+                self.has_data = true;
+                return Ok(());
+            }
+        }
+        self.keep(borrowed)?;
+        let result = self.data_line(piece);
+        self.fail(result)
     }
 
     /// A whole data line: joined to the data with an LF if it is not the
