@@ -174,52 +174,150 @@ fn known_name(bytes: &[u8]) -> Option<(Field, usize)> {
     Some((field, used))
 }
 
-/// Where the first CR or LF in `bytes` is.
+/// Where the first CR or LF in `bytes` is, and whether every byte before
+/// it is ASCII (which makes the value valid UTF-8 without a further check).
 ///
-/// `memchr2`'s set-up costs more than the whole search on a short line, so
-/// the first 16 bytes are looked at a word at a time, and only the rest of
-/// a longer line is left to `memchr2`.
+/// One pass does both for ASCII lines: 16 bytes at a time for the first
+/// 128 bytes, where most lines end, then 64 at a time, with vector compares
+/// where the target has them (see `plain_prefix`), all without `unsafe`.
+/// The block that stops the loop is searched a word at a time; a line that
+/// turns out not to be ASCII is finished with `memchr2`.
 #[inline]
-fn line_end(bytes: &[u8]) -> Option<usize> {
-    let mut at = 0;
-    while at < 16 {
+fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
+    let mut at = plain_prefix(bytes);
+    // Here `bytes[at..]` starts with 16 bytes at most that hold a line end
+    // or a byte above 0x7F, or is shorter than 16 bytes.
+    let mut ascii = true;
+    for _ in 0..2 {
         let Some(word) = bytes.get(at..at + 8) else {
-            return scalar_line_end(bytes, at);
+            break;
         };
-        if let Some(found) = word_line_end(word) {
-            return Some(at + found);
+        let (found, word_ascii) = word_line_end(word);
+        if let Some(found) = found {
+            return Some((at + found, ascii && word_ascii));
+        }
+        ascii &= word_ascii;
+        at += 8;
+    }
+    let rest = bytes.get(at..).unwrap_or_default();
+    let found = if ascii {
+        // Fewer than 8 bytes are left.
+        rest.iter().position(|&byte| byte == LF || byte == CR)?
+    } else {
+        memchr2(LF, CR, rest)?
+    };
+    let rest_ascii = rest.get(..found).unwrap_or_default().is_ascii();
+    Some((at + found, ascii && rest_ascii))
+}
+
+/// How many bytes at the start of `bytes` are ASCII other than CR and LF,
+/// rounded down to a block: `bytes[at..]` then starts with a 16-byte block
+/// that holds another byte, or is shorter than 16 bytes.
+///
+/// Where the target has vector registers: blocks of flags reduced to one
+/// test, which compile to vector compares and one mask test per block.
+#[cfg(any(
+    target_feature = "sse2",
+    target_feature = "neon",
+    target_feature = "simd128"
+))]
+#[inline(always)]
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let at = plain_blocks::<16>(bytes, 0, 128);
+    if at < 128 {
+        return at;
+    }
+    let at = plain_blocks::<64>(bytes, at, usize::MAX);
+    plain_blocks::<16>(bytes, at, usize::MAX)
+}
+
+/// Steps over the whole `N`-byte blocks from `at` that hold only ASCII
+/// bytes other than CR and LF, while `at` is below `limit`. Returns where
+/// it stopped: at a block that holds another byte, at `limit`, or where
+/// fewer than `N` bytes are left.
+#[cfg(any(
+    target_feature = "sse2",
+    target_feature = "neon",
+    target_feature = "simd128"
+))]
+#[inline(always)]
+fn plain_blocks<const N: usize>(bytes: &[u8], mut at: usize, limit: usize) -> usize {
+    while at < limit {
+        let Some(Ok(block)) = bytes.get(at..at + N).map(<&[u8; N]>::try_from) else {
+            break;
+        };
+        let mut stop = false;
+        for &byte in block {
+            stop |= (byte == LF) | (byte == CR) | (byte >= 0x80);
+        }
+        if stop {
+            break;
+        }
+        at += N;
+    }
+    at
+}
+
+/// Elsewhere (a Cortex-M, say), a word at a time: smaller and faster there
+/// than bytes one by one.
+#[cfg(not(any(
+    target_feature = "sse2",
+    target_feature = "neon",
+    target_feature = "simd128"
+)))]
+#[inline(always)]
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut at = 0;
+    while let Some(word) = bytes.get(at..at + 8) {
+        let word = word_at(word);
+        if line_end_flags(word) | word & HIGH != 0 {
+            break;
         }
         at += 8;
     }
-    memchr2(LF, CR, bytes.get(at..).unwrap_or_default()).map(|found| at + found)
+    at
 }
 
-/// Where the first CR or LF in `bytes[at..]` is, byte by byte, for the
-/// last few bytes.
-#[inline]
-fn scalar_line_end(bytes: &[u8], at: usize) -> Option<usize> {
-    let tail = bytes.get(at..).unwrap_or_default();
-    tail.iter()
-        .position(|&byte| byte == LF || byte == CR)
-        .map(|found| at + found)
-}
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Where the first CR or LF in an 8-byte `word` is.
-#[inline]
-fn word_line_end(word: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+/// The first 8 bytes of `word` (zeros past its end) as a little-endian
+/// number.
+#[inline(always)]
+fn word_at(word: &[u8]) -> u64 {
     let mut eight = [0; 8];
-    eight.copy_from_slice(word.get(..8)?);
-    let word = u64::from_le_bytes(eight);
-    // A byte of `lf` (`cr`) is zero where the word holds LF (CR). The
-    // classic zero-byte test flags every zero byte, and may flag a byte
-    // above (later than) a flagged one, never below: so the lowest flag
-    // marks the first line end.
+    if let Some(word) = word.get(..8) {
+        eight.copy_from_slice(word);
+    }
+    u64::from_le_bytes(eight)
+}
+
+/// Flags (the high bit of a byte) at the CR and LF bytes of `word`, and
+/// perhaps at bytes above (later than) a flagged one, never below: the
+/// lowest flag marks the first line end, and there is a flag exactly when
+/// there is a line end.
+#[inline(always)]
+fn line_end_flags(word: u64) -> u64 {
+    // A byte of `lf` (`cr`) is zero where the word holds LF (CR); the
+    // classic zero-byte test flags those.
     let lf = word ^ (ONES * u64::from(LF));
     let cr = word ^ (ONES * u64::from(CR));
-    let found = (lf.wrapping_sub(ONES) & !lf | cr.wrapping_sub(ONES) & !cr) & HIGH;
-    (found != 0).then(|| (found.trailing_zeros() / 8) as usize)
+    (lf.wrapping_sub(ONES) & !lf | cr.wrapping_sub(ONES) & !cr) & HIGH
+}
+
+/// Where the first CR or LF in an 8-byte `word` is, and whether the bytes
+/// before it (all eight if there is none) are ASCII.
+#[inline]
+fn word_line_end(word: &[u8]) -> (Option<usize>, bool) {
+    let word = word_at(word);
+    let found = line_end_flags(word);
+    if found == 0 {
+        return (None, word & HIGH == 0);
+    }
+    let at = found.trailing_zeros() / 8;
+    // The bytes below the line end: `at` is below 8, so the shift is too.
+    let before = word & ((1u64 << (8 * at)) - 1);
+    (Some(at as usize), before & HIGH == 0)
 }
 
 /// The zero-copy line lexer: bytes in, [`Token`]s out.
@@ -302,10 +400,14 @@ impl Lexer {
     /// left to [`next`](Self::next): this returns `None` and changes
     /// nothing.
     ///
+    /// The flag says whether the value is all ASCII (true for a blank
+    /// line), found by the same pass that found the line end: the parser
+    /// then needs no UTF-8 check of its own.
+    ///
     /// The parser's hot path. It gives exactly the token `next` would, by
     /// the same steps, without the state machine's stops between them.
     #[inline(always)]
-    pub(crate) fn whole_line<'i>(&mut self, input: &mut &'i [u8]) -> Option<Token<'i>> {
+    pub(crate) fn whole_line<'i>(&mut self, input: &mut &'i [u8]) -> Option<(Token<'i>, bool)> {
         if self.state != State::LineStart {
             return None;
         }
@@ -313,20 +415,22 @@ impl Lexer {
         let (field, used) = match *bytes.first()? {
             CR | LF => {
                 *input = self.end_line(bytes);
-                return Some(Token::BlankLine);
+                return Some((Token::BlankLine, true));
             }
             b':' => (Field::Comment, 1),
             _ => known_name(bytes)?,
         };
         let value = bytes.get(used..).unwrap_or_default();
         let value = value.strip_prefix(b" ").unwrap_or(value);
-        let (piece, rest) = value.split_at(line_end(value)?);
+        let (at, ascii) = line_end(value)?;
+        let (piece, rest) = value.split_at(at);
         *input = self.end_line(rest);
-        Some(Token::Value {
+        let token = Token::Value {
             field,
             piece,
             end: true,
-        })
+        };
+        Some((token, ascii))
     }
 
     /// Steps over the line end that starts `rest` (a CR, an LF or a CRLF),
@@ -359,9 +463,9 @@ impl Lexer {
     /// # Cost
     ///
     /// Every byte is looked at once. A known field name and its colon are
-    /// stepped over in one comparison, and a value is cut by one `memchr2`
-    /// (a plain loop for a few bytes); the only byte-at-a-time work is on
-    /// the names of other fields and at line starts.
+    /// stepped over in one comparison, and a value is cut by one search for
+    /// its line end, a block of bytes at a time; the only byte-at-a-time
+    /// work is on the names of other fields and at line starts.
     ///
     /// ```
     /// use sse_wire::{Field, Lexer, Token};
@@ -536,7 +640,7 @@ impl Lexer {
     fn value<'i>(&mut self, field: Field, input: &mut &'i [u8]) -> Token<'i> {
         let bytes: &'i [u8] = input;
         match line_end(bytes) {
-            Some(at) => {
+            Some((at, _)) => {
                 let (piece, rest) = bytes.split_at(at);
                 *input = self.end_line(rest);
                 Token::Value {
@@ -597,7 +701,7 @@ mod tests {
         // Bytes next to CR and LF in value, whose borrows could fool a
         // word-at-a-time test, around the line end and after it.
         let fillers = [b'a', 0x0B, 0x0C, 0x0E, 0x09, 0x8A, 0x8D, 0xFF, 0x00];
-        for len in 0..80 {
+        for len in 0..200 {
             for &filler in &fillers {
                 for end in [None, Some(CR), Some(LF)] {
                     for at in 0..len {
@@ -610,6 +714,7 @@ mod tests {
                             }
                         }
                         let expected = bytes.iter().position(|&b| b == CR || b == LF);
+                        let expected = expected.map(|at| (at, bytes[..at].is_ascii()));
                         assert_eq!(line_end(&bytes), expected, "{bytes:x?}");
                     }
                 }
@@ -618,9 +723,30 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
+    fn line_end_tells_whether_the_bytes_before_it_are_ascii() {
+        // One byte above 0x7F before, at or after the line end, in every
+        // block position the search uses.
+        for len in 1..200 {
+            let end = len - 1;
+            for odd in 0..len {
+                for high in [0x80, 0xC3, 0xFF] {
+                    let mut bytes = vec![b'x'; len];
+                    bytes[end] = LF;
+                    bytes[odd] = high;
+                    let expected = bytes.iter().position(|&b| b == LF).map(|at| (at, odd > at));
+                    assert_eq!(line_end(&bytes), expected, "{len} {odd} {high:x}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn whole_line_gives_what_next_gives() {
-        let inputs: [&[u8]; 20] = [
+        let inputs: [&[u8]; 22] = [
             b"data: x\nrest",
+            "data: caf\u{e9}\n".as_bytes(),
+            b"event: \xFF\r\n",
             b"data:x\r\nrest",
             b"data:  two spaces\r",
             b"data:\n",
@@ -659,7 +785,12 @@ mod tests {
             let mut lexer = start.clone();
             let mut rest = input;
             match lexer.whole_line(&mut rest) {
-                Some(token) => {
+                Some((token, ascii)) => {
+                    let value = match token {
+                        Token::Value { piece, .. } => piece,
+                        _ => b"",
+                    };
+                    assert_eq!(ascii, value.is_ascii(), "{input:?}");
                     assert!(matches!(
                         token,
                         Token::BlankLine | Token::Value { end: true, .. }

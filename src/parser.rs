@@ -199,6 +199,16 @@ pub enum Status<'p> {
 /// is longer is an error whichever way it arrives, so results never depend
 /// on chunking.
 ///
+/// # Text and bytes
+///
+/// The parser decodes as the standard says (invalid UTF-8 becomes U+FFFD),
+/// so an event's fields are always valid UTF-8; the check that proves it
+/// runs in the same pass that finds the line ends. An `&str`, though, can
+/// only be made without `unsafe` by checking the bytes again, which the
+/// `str` accessors do when called, at a cost linear in the length. Callers
+/// that pass the data on as bytes (to `serde_json::from_slice`, a socket,
+/// a hash) can take [`data_bytes`](Self::data_bytes) and skip that check.
+///
 /// ```
 /// use sse_wire::{Parser, Status};
 /// let mut parser = Parser::<64>::new();
@@ -218,11 +228,13 @@ pub enum Status<'p> {
 /// assert_eq!(event.data(), "a\nb");
 /// assert_eq!(event.last_event_id(), "7");
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Event<'p> {
-    event_type: &'p str,
-    data: &'p str,
-    last_event_id: &'p str,
+    // All three are valid UTF-8: the parser only ever stores or borrows
+    // decoded text.
+    event_type: &'p [u8],
+    data: &'p [u8],
+    last_event_id: &'p [u8],
 }
 
 impl<'p> Event<'p> {
@@ -237,10 +249,14 @@ impl<'p> Event<'p> {
     /// assert_eq!(event.event_type(), "tick");
     /// ```
     pub fn event_type(&self) -> &'p str {
-        self.event_type
+        text(self.event_type)
     }
 
     /// The data: the `data` fields' values joined with LF.
+    ///
+    /// Each call checks the bytes as UTF-8 to make the `str` (see
+    /// [Text and bytes](Self#text-and-bytes)); keep the result rather than
+    /// calling again.
     ///
     /// ```
     /// # use sse_wire::{Parser, Status};
@@ -250,6 +266,22 @@ impl<'p> Event<'p> {
     /// assert_eq!(event.data(), "");
     /// ```
     pub fn data(&self) -> &'p str {
+        text(self.data)
+    }
+
+    /// The data as bytes: the same text as [`data`](Self::data), valid
+    /// UTF-8, without the check that makes it a `str`.
+    ///
+    /// ```
+    /// # use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<64>::new();
+    /// // An invalid byte was decoded to U+FFFD, as a browser does.
+    /// let mut input: &[u8] = b"data: {\"t\":\"\xFF\"}\n\n";
+    /// let Ok(Status::Event(event)) = parser.next(&mut input) else { panic!() };
+    /// assert_eq!(event.data_bytes(), "{\"t\":\"\u{FFFD}\"}".as_bytes());
+    /// assert_eq!(event.data_bytes(), event.data().as_bytes());
+    /// ```
+    pub fn data_bytes(&self) -> &'p [u8] {
         self.data
     }
 
@@ -265,7 +297,17 @@ impl<'p> Event<'p> {
     /// assert_eq!(second.last_event_id(), "1");
     /// ```
     pub fn last_event_id(&self) -> &'p str {
-        self.last_event_id
+        text(self.last_event_id)
+    }
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("event_type", &self.event_type())
+            .field("data", &self.data())
+            .field("last_event_id", &self.last_event_id())
+            .finish()
     }
 }
 
@@ -509,7 +551,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         // The open event's data while it is one line still whole in `input`:
         // handed out without a copy if the event ends in this call, copied
         // into the data buffer before anything else needs it there.
-        let mut borrowed: Option<&'i str> = None;
+        let mut borrowed: Option<&'i [u8]> = None;
         loop {
             // The hot path: lines that lie whole in `input` come from the
             // lexer as one token each ([`Lexer::whole_line`]). Blank lines,
@@ -519,7 +561,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             // the lexer's state machine), are handled below.
             let mut whole = None;
             if self.line == Line::Idle {
-                while let Some(token) = self.lexer.whole_line(input) {
+                while let Some((token, ascii)) = self.lexer.whole_line(input) {
                     match token {
                         Token::BlankLine => {
                             if self.dispatch() {
@@ -530,7 +572,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                             field: Field::Data,
                             piece,
                             ..
-                        } if !self.skipping => self.whole_data(piece, &mut borrowed)?,
+                        } if !self.skipping => self.whole_data(piece, ascii, &mut borrowed)?,
                         Token::Value {
                             field: Field::Unknown,
                             ..
@@ -540,13 +582,16 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                             ..
                         } if !self.comments => {}
                         _ => {
-                            whole = Some(token);
+                            whole = Some((token, ascii));
                             break;
                         }
                     }
                 }
             }
-            let (field, piece, end) = match whole.unwrap_or_else(|| self.lexer.next(input)) {
+            // A piece from `next` may be anything; `whole_line` says whether
+            // its piece is ASCII.
+            let (token, ascii) = whole.unwrap_or_else(|| (self.lexer.next(input), false));
+            let (field, piece, end) = match token {
                 Token::NeedInput => {
                     self.keep(&mut borrowed)?;
                     return Ok(Status::NeedInput);
@@ -568,7 +613,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             }
             if self.line == Line::Idle {
                 if end && matches!(field, Field::Data | Field::Event | Field::Id) {
-                    self.whole_value(field, piece, &mut borrowed)?;
+                    self.whole_value(field, piece, ascii, &mut borrowed)?;
                     continue;
                 }
                 // These lines write to the data buffer.
@@ -599,19 +644,20 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     }
 
     /// The event just dispatched: the buffers' text, and the borrowed data
-    /// if there is some.
+    /// if there is some. All of it is UTF-8 already; [`Event`]'s accessors
+    /// make `str`s of it when asked.
     #[inline(always)]
-    fn event<'p>(&'p self, borrowed: Option<&'p str>) -> Event<'p> {
+    fn event<'p>(&'p self, borrowed: Option<&'p [u8]>) -> Event<'p> {
         Event {
-            event_type: match text(self.event_type.as_bytes()) {
-                "" => "message",
+            event_type: match self.event_type.as_bytes() {
+                b"" => b"message",
                 event_type => event_type,
             },
             data: match borrowed {
                 Some(data) => data,
-                None => text(self.data.as_bytes()),
+                None => self.data.as_bytes(),
             },
-            last_event_id: self.last_event_id(),
+            last_event_id: self.ids[usize::from(self.committed)].as_bytes(),
         }
     }
 
@@ -621,13 +667,12 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         text(self.data.bytes_from(self.mark))
     }
 
-    /// The value of an event's first data line as text to hand out without
-    /// a copy, if it is valid UTF-8 and fits the data buffer.
+    /// Whether the value of an event's first data line can be handed out
+    /// without a copy: it fits the data buffer, and it is valid UTF-8
+    /// (known when `ascii`, checked otherwise).
     #[inline]
-    fn borrowable<'i>(&self, value: &'i [u8]) -> Option<&'i str> {
-        core::str::from_utf8(value)
-            .ok()
-            .filter(|text| text.len() <= self.data.capacity())
+    fn borrowable(&self, value: &[u8], ascii: bool) -> bool {
+        value.len() <= self.data.capacity() && (ascii || core::str::from_utf8(value).is_ok())
     }
 
     /// Passes an overflow on, first putting the parser in the state the
@@ -650,12 +695,13 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         &mut self,
         field: Field,
         piece: &'i [u8],
-        borrowed: &mut Option<&'i str>,
+        ascii: bool,
+        borrowed: &mut Option<&'i [u8]>,
     ) -> Result<(), ParseError> {
         let result = match field {
-            Field::Data => return self.whole_data(piece, borrowed),
-            Field::Event => self.event_line(piece),
-            _ => self.id_line(piece),
+            Field::Data => return self.whole_data(piece, ascii, borrowed),
+            Field::Event => self.event_line(piece, ascii),
+            _ => self.id_line(piece, ascii),
         };
         self.fail(result)
     }
@@ -667,47 +713,46 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     fn whole_data<'i>(
         &mut self,
         piece: &'i [u8],
-        borrowed: &mut Option<&'i str>,
+        ascii: bool,
+        borrowed: &mut Option<&'i [u8]>,
     ) -> Result<(), ParseError> {
-        if !self.has_data {
-            if let Some(text) = self.borrowable(piece) {
-                *borrowed = Some(text);
-                self.has_data = true;
-                return Ok(());
-            }
+        if !self.has_data && self.borrowable(piece, ascii) {
+            *borrowed = Some(piece);
+            self.has_data = true;
+            return Ok(());
         }
         self.keep(borrowed)?;
-        let result = self.data_line(piece);
+        let result = self.data_line(piece, ascii);
         self.fail(result)
     }
 
     /// A whole data line: joined to the data with an LF if it is not the
     /// first.
     #[inline]
-    fn data_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+    fn data_line(&mut self, value: &[u8], ascii: bool) -> Result<(), ParseError> {
         self.open_data()?;
         let full = self.data_full();
-        decode_into(&mut self.utf8, &mut self.data, value, true).map_err(|_| full)
+        decode_into(&mut self.utf8, &mut self.data, value, ascii, true).map_err(|_| full)
     }
 
     /// A whole `event` line: the value replaces the event type.
     #[inline]
-    fn event_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+    fn event_line(&mut self, value: &[u8], ascii: bool) -> Result<(), ParseError> {
         self.event_type.clear();
         let capacity = self.event_type.capacity();
-        decode_into(&mut self.utf8, &mut self.event_type, value, true)
+        decode_into(&mut self.utf8, &mut self.event_type, value, ascii, true)
             .map_err(|_| ParseError::EventTypeTooLong { capacity })
     }
 
     /// A whole `id` line: the value becomes the pending ID unless it holds
     /// a NUL.
     #[inline]
-    fn id_line(&mut self, value: &[u8]) -> Result<(), ParseError> {
+    fn id_line(&mut self, value: &[u8], ascii: bool) -> Result<(), ParseError> {
         let nul = value.contains(&0);
         self.open_id();
         let id = &mut self.ids[usize::from(self.writing)];
         let capacity = id.capacity();
-        decode_into(&mut self.utf8, id, value, true)
+        decode_into(&mut self.utf8, id, value, ascii, true)
             .map_err(|_| ParseError::IdTooLong { capacity })?;
         if !nul {
             self.pending = self.writing;
@@ -718,15 +763,12 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// Copies data borrowed from the input into the data buffer, where the
     /// next call or the next data line needs it.
     #[inline]
-    fn keep(&mut self, borrowed: &mut Option<&str>) -> Result<(), ParseError> {
+    fn keep(&mut self, borrowed: &mut Option<&[u8]>) -> Result<(), ParseError> {
         match borrowed.take() {
             // The length was checked against the capacity when it was
             // borrowed, so this fails only for a `Buffer` whose capacity
             // shrank.
-            Some(text) => self
-                .data
-                .try_extend(text.as_bytes())
-                .map_err(|_| self.data_full()),
+            Some(text) => self.data.try_extend(text).map_err(|_| self.data_full()),
             None => Ok(()),
         }
     }
@@ -741,12 +783,13 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         match &mut self.line {
             Line::Data => {
                 let full = self.data_full();
-                decode_into(&mut self.utf8, &mut self.data, piece, end).map_err(|_| full)
+                decode_into(&mut self.utf8, &mut self.data, piece, false, end).map_err(|_| full)
             }
             Line::Event => {
                 let capacity = self.event_type.capacity();
                 let full = ParseError::EventTypeTooLong { capacity };
-                decode_into(&mut self.utf8, &mut self.event_type, piece, end).map_err(|_| full)
+                decode_into(&mut self.utf8, &mut self.event_type, piece, false, end)
+                    .map_err(|_| full)
             }
             Line::Id { nul } => {
                 // IDs are short: a plain loop beats `memchr`'s set-up.
@@ -754,7 +797,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 let nul = *nul;
                 let id = &mut self.ids[usize::from(self.writing)];
                 let capacity = id.capacity();
-                decode_into(&mut self.utf8, id, piece, end)
+                decode_into(&mut self.utf8, id, piece, false, end)
                     .map_err(|_| ParseError::IdTooLong { capacity })?;
                 if end && !nul {
                     self.pending = self.writing;
@@ -866,17 +909,19 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     }
 }
 
-/// Decodes a piece of a value onto `buf`. An ASCII piece with nothing
-/// pending is appended as it is, here; the rest goes through the decoder,
-/// one copy per buffer type, which the event type and the IDs share.
+/// Decodes a piece of a value onto `buf`. An ASCII piece (`ascii` says it
+/// is known to be one) with nothing pending is appended as it is, here; the
+/// rest goes through the decoder, one copy per buffer type, which the event
+/// type and the IDs share.
 #[inline(always)]
 fn decode_into<B: Buffer>(
     utf8: &mut Utf8,
     buf: &mut B,
     piece: &[u8],
+    ascii: bool,
     end: bool,
 ) -> Result<(), crate::Full> {
-    if utf8.is_idle() && piece.is_ascii() {
+    if utf8.is_idle() && (ascii || piece.is_ascii()) {
         return buf.try_extend(piece);
     }
     decode_slow(utf8, buf, piece, end)
