@@ -10,9 +10,12 @@
 //! as one chunk, in 4 KiB chunks, and one byte per call. Before anything is
 //! timed, all contestants must agree on the number of events and the bytes
 //! of event data, or the run fails. Each cell is the median of several
-//! runs, in MiB/s of input. The last columns are sse-wire's ratio to the
-//! fastest other crate, and a `memchr2` scan for line ends over the same
-//! chunks: the cost of looking at every byte once, a practical ceiling.
+//! runs, in MiB/s of input. sse-wire runs twice: taking each event's data
+//! as bytes (`Event::data_bytes`, decoded and checked UTF-8) and as a
+//! `&str` (`Event::data`, which checks it again to make the `str`). The
+//! last columns are their ratios to the fastest other crate, and a `memchr2`
+//! scan for line ends over the same chunks: the cost of looking at every
+//! byte once, a practical ceiling.
 //!
 //! `--quick` uses small workloads and one run per cell: it checks agreement
 //! (CI runs it), its speeds mean little.
@@ -54,6 +57,7 @@ type Contestant = (&'static str, fn(&Feed) -> Tally);
 
 const CONTESTANTS: &[Contestant] = &[
     ("sse-wire", sse_wire),
+    ("sse-wire (str)", sse_wire_str),
     ("eventsource-stream", eventsource_stream),
     ("eventsource-stream2", eventsource_stream2),
     ("sseer", sseer),
@@ -64,7 +68,26 @@ const CONTESTANTS: &[Contestant] = &[
     ("sse-codec", sse_codec),
 ];
 
+/// sse-wire, taking each event's data as bytes (`Event::data_bytes`): the
+/// decoded, checked UTF-8, as a caller that hands it to
+/// `serde_json::from_slice` takes it.
 fn sse_wire(feed: &Feed) -> Tally {
+    sse_wire_with(feed, |event| event.data_bytes())
+}
+
+/// sse-wire, taking each event's data as a `&str` (`Event::data`), which
+/// checks the bytes as UTF-8 once more: the only way to make a `str`
+/// without `unsafe`.
+fn sse_wire_str(feed: &Feed) -> Tally {
+    sse_wire_with(feed, |event| event.data().as_bytes())
+}
+
+/// The first two contestants are sse-wire; the others are compared with
+/// them.
+const SSE_WIRE: usize = 2;
+
+#[inline(always)]
+fn sse_wire_with(feed: &Feed, data: impl for<'e> Fn(&sse_wire::Event<'e>) -> &'e [u8]) -> Tally {
     use sse_wire::{Parser, Status};
     thread_local! {
         // Room for W3's 1 MiB events; made once, as a firmware would.
@@ -78,7 +101,7 @@ fn sse_wire(feed: &Feed) -> Tally {
             loop {
                 match parser.next(&mut input) {
                     Ok(Status::NeedInput) => break,
-                    Ok(Status::Event(event)) => tally.add(event.data().as_bytes()),
+                    Ok(Status::Event(event)) => tally.add(data(&event)),
                     Ok(_) => {}
                     Err(error) => panic!("sse-wire: {error}"),
                 }
@@ -503,8 +526,13 @@ fn print_table(results: &[(String, Vec<Cell>)]) {
     for (name, _) in CONTESTANTS {
         print!(" {name} |");
     }
-    println!(" sse-wire ÷ fastest other | memchr2 scan | sse-wire ÷ memchr2 |");
-    println!("|---|{}---:|---:|---:|", "---:|".repeat(CONTESTANTS.len()));
+    println!(
+        " sse-wire ÷ fastest other | sse-wire (str) ÷ fastest other | memchr2 scan | sse-wire ÷ memchr2 |"
+    );
+    println!(
+        "|---|{}---:|---:|---:|---:|",
+        "---:|".repeat(CONTESTANTS.len())
+    );
     let speed = |cell: &Cell| match *cell {
         Cell::Done { mib_per_s, .. } => mib_per_s,
         Cell::TimedOut { .. } => 0.0,
@@ -521,14 +549,16 @@ fn print_table(results: &[(String, Vec<Cell>)]) {
             }
         }
         let ours = speed(&cells[0]);
-        let best = cells[1..CONTESTANTS.len()]
+        let ours_str = speed(&cells[1]);
+        let best = cells[SSE_WIRE..CONTESTANTS.len()]
             .iter()
             .map(speed)
             .fold(0.0, f64::max);
         let memchr2 = speed(&cells[CONTESTANTS.len()]);
         println!(
-            " {:.1}× | {} | {:.2}× |",
+            " {:.1}× | {:.1}× | {} | {:.2}× |",
             ours / best,
+            ours_str / best,
             format_speed(memchr2),
             ours / memchr2
         );
