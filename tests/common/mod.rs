@@ -25,11 +25,16 @@ pub fn drive<'a, D: Buffer, M: Buffer>(
                     assert!(input.is_empty(), "NeedInput with input left");
                     break;
                 }
-                Ok(Status::Event(event)) => items.push(Item::Event {
-                    event_type: event.event_type().to_owned(),
-                    data: event.data().to_owned(),
-                    id: event.last_event_id().to_owned(),
-                }),
+                Ok(Status::Event(event)) => {
+                    // The bytes are the text, whichever way the data came:
+                    // so they are valid UTF-8.
+                    assert_eq!(event.data_bytes(), event.data().as_bytes());
+                    items.push(Item::Event {
+                        event_type: event.event_type().to_owned(),
+                        data: event.data().to_owned(),
+                        id: event.last_event_id().to_owned(),
+                    });
+                }
                 Ok(Status::Retry(ms)) => items.push(Item::Retry(ms)),
                 Ok(Status::Comment(text)) => items.push(Item::Comment(text.to_owned())),
                 Err(error) => items.push(Item::Error(error)),
