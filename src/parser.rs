@@ -202,9 +202,9 @@ pub enum Status<'p> {
 /// # Text and bytes
 ///
 /// The parser decodes as the standard says (invalid UTF-8 becomes U+FFFD),
-/// so an event's fields are always valid UTF-8; the check that proves it
-/// runs in the same pass that finds the line ends. An `&str`, though, can
-/// only be made without `unsafe` by checking the bytes again, which the
+/// so an event's fields are always valid UTF-8; for ASCII text, the pass
+/// that finds the line ends is the one that proves it. An `&str`, though,
+/// can only be made without `unsafe` by checking the bytes again, which the
 /// `str` accessors do when called, at a cost linear in the length. Callers
 /// that pass the data on as bytes (to `serde_json::from_slice`, a socket,
 /// a hash) can take [`data_bytes`](Self::data_bytes) and skip that check.
