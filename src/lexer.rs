@@ -206,8 +206,9 @@ fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
     } else {
         memchr2(LF, CR, rest)?
     };
-    let rest_ascii = rest.get(..found).unwrap_or_default().is_ascii();
-    Some((at + found, ascii && rest_ascii))
+    // Only the last few bytes of an ASCII line are left to check here.
+    let ascii = ascii && rest.get(..found).unwrap_or_default().is_ascii();
+    Some((at + found, ascii))
 }
 
 /// How many bytes at the start of `bytes` are ASCII other than CR and LF,
