@@ -224,39 +224,35 @@ fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
 ))]
 #[inline(always)]
 fn plain_prefix(bytes: &[u8]) -> usize {
-    let at = plain_blocks::<16>(bytes, 0, 128);
+    /// Steps over the whole `N`-byte blocks from `at` that hold only ASCII
+    /// bytes other than CR and LF, while `at` is below `limit`. Returns
+    /// where it stopped: at a block that holds another byte, at `limit`, or
+    /// where fewer than `N` bytes are left.
+    #[inline(always)]
+    fn blocks<const N: usize>(bytes: &[u8], mut at: usize, limit: usize) -> usize {
+        while at < limit {
+            let Some(Ok(block)) = bytes.get(at..at + N).map(<&[u8; N]>::try_from) else {
+                break;
+            };
+            // Keep the flags `bool`: reduced as `u8`, they compile to
+            // shuffles instead of one mask test.
+            let mut stop = false;
+            for &byte in block {
+                stop |= (byte == LF) | (byte == CR) | (byte >= 0x80);
+            }
+            if stop {
+                break;
+            }
+            at += N;
+        }
+        at
+    }
+    let at = blocks::<16>(bytes, 0, 128);
     if at < 128 {
         return at;
     }
-    let at = plain_blocks::<64>(bytes, at, usize::MAX);
-    plain_blocks::<16>(bytes, at, usize::MAX)
-}
-
-/// Steps over the whole `N`-byte blocks from `at` that hold only ASCII
-/// bytes other than CR and LF, while `at` is below `limit`. Returns where
-/// it stopped: at a block that holds another byte, at `limit`, or where
-/// fewer than `N` bytes are left.
-#[cfg(any(
-    target_feature = "sse2",
-    target_feature = "neon",
-    target_feature = "simd128"
-))]
-#[inline(always)]
-fn plain_blocks<const N: usize>(bytes: &[u8], mut at: usize, limit: usize) -> usize {
-    while at < limit {
-        let Some(Ok(block)) = bytes.get(at..at + N).map(<&[u8; N]>::try_from) else {
-            break;
-        };
-        let mut stop = false;
-        for &byte in block {
-            stop |= (byte == LF) | (byte == CR) | (byte >= 0x80);
-        }
-        if stop {
-            break;
-        }
-        at += N;
-    }
-    at
+    let at = blocks::<64>(bytes, at, usize::MAX);
+    blocks::<16>(bytes, at, usize::MAX)
 }
 
 /// Elsewhere (a Cortex-M, say), a word at a time: smaller and faster there
