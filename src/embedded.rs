@@ -10,13 +10,9 @@
 use core::fmt;
 
 use crate::buffer::Buffer;
-use crate::encoder::{EncodeError, Frame};
 use crate::parser::{EventParser, ParseError, Status};
 
-/// How many bytes of short lines the writers gather on the stack before
-/// writing: small enough for a microcontroller's stack, large enough that a
-/// short event is one write.
-const STAGE: usize = 64;
+pub use crate::encoder::WriteError;
 
 /// A parser reading its input from an [`embedded_io::Read`].
 ///
@@ -239,99 +235,3 @@ impl<E: fmt::Debug> fmt::Display for ReadError<E> {
 }
 
 impl<E: fmt::Debug> core::error::Error for ReadError<E> {}
-
-/// Why a frame was not written to an embedded writer.
-///
-/// ```
-/// use sse_wire::{embedded::WriteError, EncodeError, Frame};
-/// let bad = Frame::Event { event_type: None, id: Some("a\nb"), data: None };
-/// let mut out = [0u8; 32];
-/// let error = bad.encode_embedded(&mut &mut out[..]).unwrap_err();
-/// assert_eq!(error, WriteError::Encode(EncodeError::LineBreakInId));
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum WriteError<E> {
-    /// The frame is invalid; nothing was written.
-    Encode(EncodeError),
-    /// The writer failed; part of the frame may have been written.
-    Write(E),
-}
-
-impl<E: fmt::Debug> fmt::Display for WriteError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WriteError::Encode(error) => error.fmt(f),
-            WriteError::Write(error) => write!(f, "writing the event stream failed: {error:?}"),
-        }
-    }
-}
-
-impl<E: fmt::Debug> core::error::Error for WriteError<E> {}
-
-impl Frame<'_> {
-    /// Writes the frame to an [`embedded_io::Write`] (feature
-    /// `embedded-io`), in a few large writes: short lines are gathered in 64
-    /// bytes of stack, long data lines go straight through. It does not
-    /// flush.
-    ///
-    /// # Errors
-    ///
-    /// [`WriteError::Encode`] for an invalid frame, before anything is
-    /// written; [`WriteError::Write`] when the writer fails.
-    ///
-    /// ```
-    /// use sse_wire::Frame;
-    /// let mut buf = [0u8; 32];
-    /// let mut out = &mut buf[..]; // a `&mut [u8]` is an `embedded_io::Write`
-    /// Frame::data("21.5").encode_embedded(&mut out)?;
-    /// let unused = out.len();
-    /// assert_eq!(&buf[..32 - unused], b"data: 21.5\n\n");
-    /// # Ok::<(), sse_wire::embedded::WriteError<embedded_io::SliceWriteError>>(())
-    /// ```
-    pub fn encode_embedded<W: embedded_io::Write + ?Sized>(
-        &self,
-        out: &mut W,
-    ) -> Result<(), WriteError<W::Error>> {
-        let mut gather = self.gather::<STAGE>().map_err(WriteError::Encode)?;
-        while let Some(bytes) = gather.next_write() {
-            out.write_all(bytes).map_err(WriteError::Write)?;
-        }
-        Ok(())
-    }
-
-    /// [`encode_embedded`](Self::encode_embedded) to an
-    /// [`embedded_io_async::Write`] (feature `embedded-io-async`).
-    ///
-    /// # Errors
-    ///
-    /// As [`encode_embedded`](Self::encode_embedded).
-    ///
-    /// ```
-    /// use sse_wire::Frame;
-    /// # use std::{future::Future, pin::pin, task::{Context, Poll, Waker}};
-    /// # fn block_on<F: Future>(future: F) -> F::Output {
-    /// #     let mut future = pin!(future);
-    /// #     loop {
-    /// #         if let Poll::Ready(out) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-    /// #             return out;
-    /// #         }
-    /// #     }
-    /// # }
-    /// let mut buf = [0u8; 16];
-    /// let mut out = &mut buf[..];
-    /// block_on(Frame::Comment("ping").encode_embedded_async(&mut out)).unwrap();
-    /// assert_eq!(&buf[..7], b": ping\n");
-    /// ```
-    #[cfg(feature = "embedded-io-async")]
-    pub async fn encode_embedded_async<W: embedded_io_async::Write + ?Sized>(
-        &self,
-        out: &mut W,
-    ) -> Result<(), WriteError<W::Error>> {
-        let mut gather = self.gather::<STAGE>().map_err(WriteError::Encode)?;
-        while let Some(bytes) = gather.next_write() {
-            out.write_all(bytes).await.map_err(WriteError::Write)?;
-        }
-        Ok(())
-    }
-}

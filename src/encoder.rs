@@ -3,10 +3,12 @@
 //! Every output path is driven by one piece generator ([`Pieces`]): it yields
 //! the encoded frame as a sequence of string slices, borrowed from the frame
 //! or from static text, so nothing is formatted into a buffer first. The
-//! exact length ([`Frame::encoded_len`]), the slice writer
-//! ([`Frame::encode_to_slice`]), the `fmt::Write` writer
-//! ([`Frame::encode_fmt`]) and the resumable [`Encoder`] all walk the same
-//! pieces, so they cannot disagree.
+//! exact length ([`Frame::encoded_len`]) and the resumable [`Encoder`] walk
+//! the pieces themselves; every other output (a slice, a [`fmt::Write`], and
+//! with their features a `Vec`, a `std::io::Write` and an
+//! `embedded_io::Write`) is a [`Sink`], and one loop ([`Frame::put_all`])
+//! hands the pieces to it, gathered into larger writes where the target
+//! wants that ([`Gather`]). So the outputs cannot disagree.
 //!
 //! What the encoder writes, and why:
 //! - each line of data (cut at LF, CR or CRLF, since a parser reads any of
@@ -21,6 +23,8 @@
 
 use core::fmt;
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
 use memchr::memchr2;
 
 /// One thing to write to an event stream.
@@ -142,21 +146,13 @@ impl<'a> Frame<'a> {
     /// ```
     pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         self.validate()?;
-        let mut pieces = Pieces::new(self);
-        let mut written = 0;
-        for piece in pieces.by_ref() {
-            match buf.get_mut(written..written + piece.len()) {
-                Some(out) => out.copy_from_slice(piece.as_bytes()),
-                None => {
-                    let rest: usize = pieces.map(str::len).sum();
-                    return Err(EncodeError::BufferTooSmall {
-                        needed: written + piece.len() + rest,
-                    });
-                }
-            }
-            written += piece.len();
+        let mut sink = SliceSink { buf, written: 0 };
+        match self.put_all::<0, _>(&mut sink) {
+            Ok(()) => Ok(sink.written),
+            Err(Overflow) => Err(EncodeError::BufferTooSmall {
+                needed: Pieces::new(self).map(str::len).sum(),
+            }),
         }
-        Ok(written)
     }
 
     /// Writes the frame to a [`fmt::Write`] (a `String`, a `heapless::String`,
@@ -175,76 +171,327 @@ impl<'a> Frame<'a> {
     /// ```
     pub fn encode_fmt<W: fmt::Write + ?Sized>(&self, out: &mut W) -> Result<(), EncodeError> {
         self.validate()?;
-        for piece in Pieces::new(self) {
-            out.write_str(piece).map_err(|_| EncodeError::Fmt)?;
+        self.put_all::<0, _>(&mut FmtSink(out))
+            .map_err(|fmt::Error| EncodeError::Fmt)
+    }
+
+    /// Appends the frame to `out` (feature `alloc`) and returns how many
+    /// bytes it added.
+    ///
+    /// # Errors
+    ///
+    /// As [`validate`](Self::validate); `out` is then unchanged.
+    ///
+    /// ```
+    /// use sse_wire::Frame;
+    /// let mut out = b"retry: 10\n".to_vec();
+    /// assert_eq!(Frame::data("hi").append_to_vec(&mut out), Ok(10));
+    /// assert_eq!(out, b"retry: 10\ndata: hi\n\n");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn append_to_vec(&self, out: &mut Vec<u8>) -> Result<usize, EncodeError> {
+        let len = self.encoded_len()?;
+        out.reserve(len);
+        match self.put_all::<0, _>(out) {
+            Ok(()) => Ok(len),
+            Err(never) => match never {},
+        }
+    }
+
+    /// The frame's bytes in a new `Vec` (feature `alloc`).
+    ///
+    /// # Errors
+    ///
+    /// As [`validate`](Self::validate).
+    ///
+    /// ```
+    /// use sse_wire::Frame;
+    /// assert_eq!(Frame::Comment("ping").encode_to_vec().unwrap(), b": ping\n");
+    /// ```
+    #[cfg(feature = "alloc")]
+    pub fn encode_to_vec(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.append_to_vec(&mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the frame to an [`std::io::Write`] (feature `std`), in a few
+    /// large writes: short lines are gathered on the stack, long data lines
+    /// go straight through. It does not flush.
+    ///
+    /// # Errors
+    ///
+    /// An invalid frame is refused before anything is written, as an
+    /// [`std::io::ErrorKind::InvalidInput`] error whose inner error is the
+    /// [`EncodeError`]; a failed write is returned as it is.
+    ///
+    /// ```
+    /// use sse_wire::{EncodeError, Frame};
+    ///
+    /// let mut out = Vec::new();
+    /// Frame::Retry(1000).encode_io(&mut out)?;
+    /// Frame::data("hi").encode_io(&mut out)?;
+    /// assert_eq!(out, b"retry: 1000\ndata: hi\n\n");
+    ///
+    /// let bad = Frame::Event { event_type: Some("a\nb"), id: None, data: None };
+    /// let error = bad.encode_io(&mut out).unwrap_err();
+    /// assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert_eq!(error.get_ref().unwrap().downcast_ref(), Some(&EncodeError::LineBreakInEventType));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn encode_io<W: std::io::Write + ?Sized>(&self, out: &mut W) -> std::io::Result<()> {
+        self.validate()
+            .map_err(|error| std::io::Error::new(std::io::ErrorKind::InvalidInput, error))?;
+        self.put_all::<IO_STAGE, _>(&mut IoSink(out))
+    }
+
+    /// Writes the frame to an [`embedded_io::Write`] (feature
+    /// `embedded-io`), in a few large writes: short lines are gathered in 64
+    /// bytes of stack, long data lines go straight through. It does not
+    /// flush.
+    ///
+    /// # Errors
+    ///
+    /// [`WriteError::Encode`] for an invalid frame, before anything is
+    /// written; [`WriteError::Write`] when the writer fails.
+    ///
+    /// ```
+    /// use sse_wire::Frame;
+    /// let mut buf = [0u8; 32];
+    /// let mut out = &mut buf[..]; // a `&mut [u8]` is an `embedded_io::Write`
+    /// Frame::data("21.5").encode_embedded(&mut out)?;
+    /// let unused = out.len();
+    /// assert_eq!(&buf[..32 - unused], b"data: 21.5\n\n");
+    /// # Ok::<(), sse_wire::embedded::WriteError<embedded_io::SliceWriteError>>(())
+    /// ```
+    #[cfg(feature = "embedded-io")]
+    pub fn encode_embedded<W: embedded_io::Write + ?Sized>(
+        &self,
+        out: &mut W,
+    ) -> Result<(), WriteError<W::Error>> {
+        self.validate().map_err(WriteError::Encode)?;
+        self.put_all::<STAGE, _>(&mut EmbeddedSink(out))
+            .map_err(WriteError::Write)
+    }
+
+    /// [`encode_embedded`](Self::encode_embedded) to an
+    /// [`embedded_io_async::Write`] (feature `embedded-io-async`).
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_embedded`](Self::encode_embedded).
+    ///
+    /// ```
+    /// use sse_wire::Frame;
+    /// # use std::{future::Future, pin::pin, task::{Context, Poll, Waker}};
+    /// # fn block_on<F: Future>(future: F) -> F::Output {
+    /// #     let mut future = pin!(future);
+    /// #     loop {
+    /// #         if let Poll::Ready(out) = future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+    /// #             return out;
+    /// #         }
+    /// #     }
+    /// # }
+    /// let mut buf = [0u8; 16];
+    /// let mut out = &mut buf[..];
+    /// block_on(Frame::Comment("ping").encode_embedded_async(&mut out)).unwrap();
+    /// assert_eq!(&buf[..7], b": ping\n");
+    /// ```
+    #[cfg(feature = "embedded-io-async")]
+    pub async fn encode_embedded_async<W: embedded_io_async::Write + ?Sized>(
+        &self,
+        out: &mut W,
+    ) -> Result<(), WriteError<W::Error>> {
+        self.validate().map_err(WriteError::Encode)?;
+        // The one loop that is not `put_all`: a `Sink` is synchronous, and an
+        // async sink would need an async trait method (a boxed or
+        // `impl Future` return) for this one caller. It walks the same
+        // `Gather`, so it writes the same bytes in the same writes as
+        // `encode_embedded`.
+        let mut gather = Gather::<STAGE>::new(self);
+        while let Some(text) = gather.next_write() {
+            out.write_all(text.as_bytes())
+                .await
+                .map_err(WriteError::Write)?;
+        }
+        Ok(())
+    }
+
+    /// Hands the frame's pieces to `sink`, gathered into writes of up to
+    /// `STAGE` bytes (`0`: each piece as it is): the one write loop of the
+    /// synchronous outputs. The frame must have passed
+    /// [`validate`](Self::validate).
+    fn put_all<const STAGE: usize, S: Sink + ?Sized>(&self, sink: &mut S) -> Result<(), S::Error> {
+        let mut gather = Gather::<STAGE>::new(self);
+        while let Some(text) = gather.next_write() {
+            sink.put(text)?;
         }
         Ok(())
     }
 }
 
-impl<'a> Frame<'a> {
-    /// The encoding's pieces, for the I/O adaptors. The frame must have
-    /// passed [`validate`](Self::validate).
-    #[cfg(feature = "alloc")]
-    pub(crate) fn pieces(&self) -> impl Iterator<Item = &'a str> {
-        Pieces::new(self)
-    }
+/// Where an encoded frame goes: each output of [`Frame`] is one of these,
+/// fed by [`Frame::put_all`].
+trait Sink {
+    /// Why a write failed.
+    type Error;
 
-    /// Validates the frame and returns its bytes as a few large writes (see
-    /// [`Gather`]).
-    #[cfg(any(
-        feature = "std",
-        feature = "embedded-io",
-        feature = "embedded-io-async"
-    ))]
-    pub(crate) fn gather<const STAGE: usize>(&self) -> Result<Gather<'a, STAGE>, EncodeError> {
-        self.validate()?;
-        Ok(Gather {
-            pieces: Pieces::new(self),
-            held: None,
-            stage: [0; STAGE],
-        })
+    /// Writes all of `text`, or fails.
+    fn put(&mut self, text: &str) -> Result<(), Self::Error>;
+}
+
+/// The slice ran out before the frame did.
+struct Overflow;
+
+/// A slice filled from its start.
+struct SliceSink<'b> {
+    buf: &'b mut [u8],
+    /// How many bytes of `buf` are written.
+    written: usize,
+}
+
+impl Sink for SliceSink<'_> {
+    type Error = Overflow;
+
+    fn put(&mut self, text: &str) -> Result<(), Overflow> {
+        let end = self.written + text.len();
+        let room = self.buf.get_mut(self.written..end).ok_or(Overflow)?;
+        room.copy_from_slice(text.as_bytes());
+        self.written = end;
+        Ok(())
     }
 }
 
-/// A frame's bytes cut into few, large writes for the I/O adaptors: short
-/// pieces are gathered in a `STAGE`-byte buffer, pieces longer than that
-/// (long data lines) are passed through as they are. This keeps an
-/// unbuffered socket or UART from seeing one write per `data: ` prefix.
-#[cfg(any(
-    feature = "std",
-    feature = "embedded-io",
-    feature = "embedded-io-async"
-))]
-pub(crate) struct Gather<'a, const STAGE: usize> {
+/// A [`fmt::Write`].
+struct FmtSink<'w, W: fmt::Write + ?Sized>(&'w mut W);
+
+impl<W: fmt::Write + ?Sized> Sink for FmtSink<'_, W> {
+    type Error = fmt::Error;
+
+    fn put(&mut self, text: &str) -> fmt::Result {
+        self.0.write_str(text)
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Sink for Vec<u8> {
+    type Error = core::convert::Infallible;
+
+    fn put(&mut self, text: &str) -> Result<(), Self::Error> {
+        self.extend_from_slice(text.as_bytes());
+        Ok(())
+    }
+}
+
+/// How many bytes of short lines [`Frame::encode_io`] gathers on the stack
+/// before writing.
+#[cfg(feature = "std")]
+const IO_STAGE: usize = 256;
+
+/// A [`std::io::Write`].
+#[cfg(feature = "std")]
+struct IoSink<'w, W: std::io::Write + ?Sized>(&'w mut W);
+
+#[cfg(feature = "std")]
+impl<W: std::io::Write + ?Sized> Sink for IoSink<'_, W> {
+    type Error = std::io::Error;
+
+    fn put(&mut self, text: &str) -> std::io::Result<()> {
+        self.0.write_all(text.as_bytes())
+    }
+}
+
+/// How many bytes of short lines the embedded writers gather on the stack
+/// before writing: small enough for a microcontroller's stack, large enough
+/// that a short event is one write.
+#[cfg(feature = "embedded-io")]
+const STAGE: usize = 64;
+
+/// An [`embedded_io::Write`].
+#[cfg(feature = "embedded-io")]
+struct EmbeddedSink<'w, W: embedded_io::Write + ?Sized>(&'w mut W);
+
+#[cfg(feature = "embedded-io")]
+impl<W: embedded_io::Write + ?Sized> Sink for EmbeddedSink<'_, W> {
+    type Error = W::Error;
+
+    fn put(&mut self, text: &str) -> Result<(), W::Error> {
+        self.0.write_all(text.as_bytes())
+    }
+}
+
+/// Why a frame was not written to an embedded writer.
+///
+/// ```
+/// use sse_wire::{embedded::WriteError, EncodeError, Frame};
+/// let bad = Frame::Event { event_type: None, id: Some("a\nb"), data: None };
+/// let mut out = [0u8; 32];
+/// let error = bad.encode_embedded(&mut &mut out[..]).unwrap_err();
+/// assert_eq!(error, WriteError::Encode(EncodeError::LineBreakInId));
+/// ```
+#[cfg(feature = "embedded-io")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteError<E> {
+    /// The frame is invalid; nothing was written.
+    Encode(EncodeError),
+    /// The writer failed; part of the frame may have been written.
+    Write(E),
+}
+
+#[cfg(feature = "embedded-io")]
+impl<E: fmt::Debug> fmt::Display for WriteError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WriteError::Encode(error) => error.fmt(f),
+            WriteError::Write(error) => write!(f, "writing the event stream failed: {error:?}"),
+        }
+    }
+}
+
+#[cfg(feature = "embedded-io")]
+impl<E: fmt::Debug> core::error::Error for WriteError<E> {}
+
+/// A frame's pieces cut into few, large writes: short pieces are gathered
+/// in a `STAGE`-byte buffer, pieces longer than that (long data lines) are
+/// passed through as they are. This keeps an unbuffered socket or UART from
+/// seeing one write per `data: ` prefix. With `STAGE` 0 each piece is its
+/// own write (empty pieces are skipped).
+///
+/// The stage is a `heapless::String`, so a gathered write is still a `&str`
+/// and the same loop can feed a [`fmt::Write`].
+struct Gather<'a, const STAGE: usize> {
     pieces: Pieces<'a>,
     /// A piece that did not fit after the staged ones: it goes next.
     held: Option<&'a str>,
-    stage: [u8; STAGE],
+    stage: heapless::String<STAGE>,
 }
 
-#[cfg(any(
-    feature = "std",
-    feature = "embedded-io",
-    feature = "embedded-io-async"
-))]
-impl<const STAGE: usize> Gather<'_, STAGE> {
-    /// The next bytes to write, or `None` when the frame is all out.
-    pub(crate) fn next_write(&mut self) -> Option<&[u8]> {
-        let mut staged = 0;
-        while let Some(piece) = self.held.take().or_else(|| self.pieces.next()) {
-            let bytes = piece.as_bytes();
-            if let Some(room) = self.stage.get_mut(staged..staged + bytes.len()) {
-                room.copy_from_slice(bytes);
-                staged += bytes.len();
-            } else if staged > 0 {
-                self.held = Some(piece);
-                break;
-            } else {
-                return Some(bytes);
-            }
+impl<'a, const STAGE: usize> Gather<'a, STAGE> {
+    /// Gathers the pieces of `frame`, which must be valid.
+    fn new(frame: &Frame<'a>) -> Self {
+        Gather {
+            pieces: Pieces::new(frame),
+            held: None,
+            stage: heapless::String::new(),
         }
-        (staged > 0).then(|| &self.stage[..staged])
+    }
+
+    /// The next text to write, or `None` when the frame is all out.
+    fn next_write(&mut self) -> Option<&str> {
+        self.stage.clear();
+        while let Some(piece) = self.held.take().or_else(|| self.pieces.next()) {
+            if self.stage.push_str(piece).is_ok() {
+                continue;
+            }
+            if self.stage.is_empty() {
+                return Some(piece);
+            }
+            self.held = Some(piece);
+            break;
+        }
+        (!self.stage.is_empty()).then(|| self.stage.as_str())
     }
 }
 

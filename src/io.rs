@@ -3,14 +3,14 @@
 //!
 //! [`EventReader`] reads a stream in blocks into a buffer of its own and
 //! runs the same [`EventParser`] over them, yielding [`OwnedEvent`]s as an
-//! [`Iterator`]. [`Frame::encode_io`] writes a frame in a few large writes.
+//! [`Iterator`]. [`Frame::encode_io`](crate::Frame::encode_io) writes a frame
+//! in a few large writes.
 
 use std::boxed::Box;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::vec;
 
 use crate::buffer::Buffer;
-use crate::encoder::Frame;
 use crate::owned::{next_owned, CappedBytes, Found, GrowableParser, OwnedEvent};
 use crate::parser::{EventParser, ParseError};
 
@@ -235,42 +235,5 @@ impl From<ReadError> for io::Error {
             ReadError::Io(error) => error,
             ReadError::Parse(error) => io::Error::new(io::ErrorKind::InvalidData, error),
         }
-    }
-}
-
-impl Frame<'_> {
-    /// Writes the frame to an [`io::Write`] (feature `std`), in a few large
-    /// writes: short lines are gathered on the stack, long data lines go
-    /// straight through. It does not flush.
-    ///
-    /// # Errors
-    ///
-    /// An invalid frame is refused before anything is written, as an
-    /// [`io::ErrorKind::InvalidInput`] error whose inner error is the
-    /// [`EncodeError`](crate::EncodeError); a failed write is returned as it
-    /// is.
-    ///
-    /// ```
-    /// use sse_wire::{EncodeError, Frame};
-    ///
-    /// let mut out = Vec::new();
-    /// Frame::Retry(1000).encode_io(&mut out)?;
-    /// Frame::data("hi").encode_io(&mut out)?;
-    /// assert_eq!(out, b"retry: 1000\ndata: hi\n\n");
-    ///
-    /// let bad = Frame::Event { event_type: Some("a\nb"), id: None, data: None };
-    /// let error = bad.encode_io(&mut out).unwrap_err();
-    /// assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
-    /// assert_eq!(error.get_ref().unwrap().downcast_ref(), Some(&EncodeError::LineBreakInEventType));
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn encode_io<W: Write + ?Sized>(&self, out: &mut W) -> io::Result<()> {
-        let mut gather = self
-            .gather::<256>()
-            .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
-        while let Some(bytes) = gather.next_write() {
-            out.write_all(bytes)?;
-        }
-        Ok(())
     }
 }

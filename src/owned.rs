@@ -17,7 +17,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::buffer::{Buffer, Full};
-use crate::encoder::{EncodeError, Frame};
+use crate::encoder::Frame;
 use crate::parser::{Event, EventParser};
 #[cfg(any(feature = "std", feature = "stream"))]
 use crate::parser::{ParseError, Status};
@@ -250,45 +250,6 @@ impl Event<'_> {
     /// ```
     pub fn to_owned_event(&self) -> OwnedEvent {
         OwnedEvent::new(self.event_type(), self.data(), self.last_event_id())
-    }
-}
-
-impl Frame<'_> {
-    /// Appends the frame to `out` and returns how many bytes it added.
-    ///
-    /// # Errors
-    ///
-    /// As [`validate`](Self::validate); `out` is then unchanged.
-    ///
-    /// ```
-    /// use sse_wire::Frame;
-    /// let mut out = b"retry: 10\n".to_vec();
-    /// assert_eq!(Frame::data("hi").append_to_vec(&mut out), Ok(10));
-    /// assert_eq!(out, b"retry: 10\ndata: hi\n\n");
-    /// ```
-    pub fn append_to_vec(&self, out: &mut Vec<u8>) -> Result<usize, EncodeError> {
-        let len = self.encoded_len()?;
-        out.reserve(len);
-        for piece in self.pieces() {
-            out.extend_from_slice(piece.as_bytes());
-        }
-        Ok(len)
-    }
-
-    /// The frame's bytes in a new `Vec`.
-    ///
-    /// # Errors
-    ///
-    /// As [`validate`](Self::validate).
-    ///
-    /// ```
-    /// use sse_wire::Frame;
-    /// assert_eq!(Frame::Comment("ping").encode_to_vec().unwrap(), b": ping\n");
-    /// ```
-    pub fn encode_to_vec(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::new();
-        self.append_to_vec(&mut out)?;
-        Ok(out)
     }
 }
 
