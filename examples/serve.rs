@@ -59,7 +59,7 @@ const SAMPLES: &[&str] = &[
 struct Options {
     port: u16,
     interval: Duration,
-    retry_ms: u32,
+    retry_ms: u64,
     keep_alive: Duration,
     drop_after: Option<u64>,
 }
@@ -161,7 +161,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Options, String>
         match flag.as_str() {
             "--port" => options.port = u16::try_from(number).map_err(|_| "no such port")?,
             "--interval-ms" if number > 0 => options.interval = Duration::from_millis(number),
-            "--retry-ms" => options.retry_ms = u32::try_from(number).map_err(|_| "too long")?,
+            "--retry-ms" => options.retry_ms = number,
             "--keep-alive-ms" if number > 0 => options.keep_alive = Duration::from_millis(number),
             "--drop-after" if number > 0 => options.drop_after = Some(number),
             _ => return Err(format!("unknown option or bad value: {flag} {value}")),

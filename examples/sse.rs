@@ -148,15 +148,12 @@ fn frames(object: &serde_json::Map<String, Value>) -> Result<Vec<Frame<'_>>, Str
     match object.get("retry") {
         None | Some(Value::Null) => {}
         Some(value) => {
-            let ms = value
-                .as_u64()
-                .and_then(|ms| u32::try_from(ms).ok())
-                .ok_or_else(|| {
-                    format!(
-                        "`retry` must be an integer from 0 to {}, not {value}",
-                        u32::MAX
-                    )
-                })?;
+            let ms = value.as_u64().ok_or_else(|| {
+                format!(
+                    "`retry` must be an integer from 0 to {}, not {value}",
+                    u64::MAX
+                )
+            })?;
             frames.push(Frame::Retry(ms));
         }
     }

@@ -59,7 +59,16 @@ pub enum Frame<'a> {
     /// it make several comment lines.
     Comment(&'a str),
     /// A `retry:` line: the client's new reconnection time, in milliseconds.
-    Retry(u32),
+    /// Any `u64` can be written, so every value a parser reports as
+    /// [`Status::Retry`](crate::Status::Retry) can be sent on.
+    ///
+    /// ```
+    /// use sse_wire::Frame;
+    /// let mut out = String::new();
+    /// Frame::Retry(u64::MAX).encode_fmt(&mut out).unwrap();
+    /// assert_eq!(out, "retry: 18446744073709551615\n");
+    /// ```
+    Retry(u64),
 }
 
 impl<'a> Frame<'a> {
@@ -709,9 +718,9 @@ struct Pieces<'a> {
     /// Write comment lines (`: `), not data lines (`data: `).
     comment: bool,
     /// The retry value.
-    retry: u32,
+    retry: u64,
     /// The power of ten of the retry value's next digit.
-    divisor: u32,
+    divisor: u64,
 }
 
 impl<'a> Pieces<'a> {

@@ -106,12 +106,13 @@ fn encode_writes_comments_retries_events_and_id_only_blocks() {
         "{\"id\":\"2\"}\n",
         "{\"data\":\"\"}\n",
         "{\"comment\":\"c\",\"retry\":5,\"data\":\" x\"}\n",
+        "{\"retry\":18446744073709551615}\n",
     );
     let output = run(&["encode"], input.as_bytes());
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
-        ": hi\nretry: 1500\nevent: t\nid: 1\ndata: a\ndata: b\n\nid: 2\n\ndata:\n\n: c\nretry: 5\ndata:  x\n\n"
+        ": hi\nretry: 1500\nevent: t\nid: 1\ndata: a\ndata: b\n\nid: 2\n\ndata:\n\n: c\nretry: 5\ndata:  x\n\nretry: 18446744073709551615\n"
     );
 }
 
@@ -139,7 +140,10 @@ fn encode_stops_at_a_bad_line_after_writing_the_ones_before() {
         ("{\"id\":\"a\\nb\"}", "event id contains a line break"),
         ("{\"id\":\"a\\u0000b\"}", "event id contains NUL"),
         ("{\"retry\":-1}", "`retry` must be an integer"),
-        ("{\"retry\":4294967296}", "`retry` must be an integer"),
+        (
+            "{\"retry\":18446744073709551616}",
+            "`retry` must be an integer",
+        ),
         ("{\"retry\":1.5}", "`retry` must be an integer"),
         ("{\"data\":5}", "`data` must be a string"),
         ("{\"date\":\"x\"}", "unknown key `date`"),

@@ -95,17 +95,46 @@ fn retry_values() {
     assert_eq!(encode(Frame::Retry(10)), "retry: 10\n");
     assert_eq!(encode(Frame::Retry(3000)), "retry: 3000\n");
     assert_eq!(encode(Frame::Retry(1_000_000_000)), "retry: 1000000000\n");
-    assert_eq!(encode(Frame::Retry(u32::MAX)), "retry: 4294967295\n");
+    assert_eq!(encode(Frame::Retry(u32::MAX.into())), "retry: 4294967295\n");
+    assert_eq!(encode(Frame::Retry(1 << 32)), "retry: 4294967296\n");
+    assert_eq!(
+        encode(Frame::Retry(10_000_000_000_000_000_000)),
+        "retry: 10000000000000000000\n"
+    );
+    assert_eq!(
+        encode(Frame::Retry(u64::MAX)),
+        "retry: 18446744073709551615\n"
+    );
 }
 
 #[test]
 fn retry_matches_display_for_many_values() {
-    let mut value = 1u32;
-    while value < u32::MAX / 3 {
+    let mut value = 1u64;
+    while value < u64::MAX / 3 {
         for v in [value - 1, value, value + 1] {
             assert_eq!(encode(Frame::Retry(v)), format!("retry: {v}\n"));
         }
         value *= 3;
+    }
+    for v in [u64::MAX - 1, u64::MAX] {
+        assert_eq!(encode(Frame::Retry(v)), format!("retry: {v}\n"));
+    }
+}
+
+/// Every power of ten, and one less, since the digit count changes there.
+#[test]
+fn retry_matches_display_at_every_power_of_ten() {
+    let mut power = 1u64;
+    loop {
+        for v in [power - 1, power, power + 1] {
+            let text = format!("retry: {v}\n");
+            assert_eq!(encode(Frame::Retry(v)), text);
+            assert_eq!(Frame::Retry(v).encoded_len(), Ok(text.len()));
+        }
+        match power.checked_mul(10) {
+            Some(next) => power = next,
+            None => break,
+        }
     }
 }
 

@@ -107,8 +107,10 @@ impl<'a> Arbitrary<'a> for FrameInput {
             }
             1 => Spec::Comment(Text::arbitrary(u)?.0),
             _ => {
-                let b = u.bytes(4)?;
-                Spec::Retry(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                let b = u.bytes(8)?;
+                Spec::Retry(u64::from_le_bytes([
+                    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                ]))
             }
         };
         Ok(FrameInput(spec))

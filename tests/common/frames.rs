@@ -14,7 +14,7 @@ pub enum Spec {
         data: Option<String>,
     },
     Comment(String),
-    Retry(u32),
+    Retry(u64),
 }
 
 impl Spec {

@@ -117,6 +117,6 @@ pub fn spec() -> impl Strategy<Value = Spec> {
         )
             .prop_map(|(event_type, id, data)| Spec::Event { event_type, id, data }),
         1 => multiline().prop_map(Spec::Comment),
-        1 => any::<u32>().prop_map(Spec::Retry),
+        1 => any::<u64>().prop_map(Spec::Retry),
     ]
 }
