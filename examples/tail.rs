@@ -24,15 +24,16 @@ use std::thread;
 use std::time::Duration;
 
 use serde_json::json;
-use sse_wire::io::{EventReader, ReadError};
+use sse_wire::io::EventReader;
 use sse_wire::GrowableParser;
+use sse_wire::{Item, ReadError};
 
 const USAGE: &str =
     "usage: tail URL [--post JSON] [--header 'Name: value']... [--count N] [--once]";
 
 /// The reconnection time until the server sends one (the HTML Standard
 /// leaves the initial value to the client; a few seconds is usual).
-const DEFAULT_RETRY_MS: u32 = 3000;
+const DEFAULT_RETRY_MS: u64 = 3000;
 
 struct Options {
     host: String,
@@ -147,7 +148,7 @@ fn follow(options: &Options) -> Stop {
             return Stop::Done;
         }
         eprintln!("tail: reconnecting in {retry_ms} ms");
-        thread::sleep(Duration::from_millis(retry_ms.into()));
+        thread::sleep(Duration::from_millis(retry_ms));
     }
 }
 
@@ -159,9 +160,9 @@ fn print_events(
     printed: &mut u64,
 ) -> Option<Stop> {
     let mut stdout = io::stdout().lock();
-    for event in events {
-        match event {
-            Ok(event) => {
+    for item in events {
+        match item {
+            Ok(Item::Event(event)) => {
                 // Keys in the order `sse decode` prints them.
                 let line = format!(
                     "{{\"type\":{},\"data\":{},\"id\":{}}}",
@@ -181,6 +182,7 @@ fn print_events(
                     return Some(Stop::Done);
                 }
             }
+            Ok(_) => {}
             Err(ReadError::Parse(error)) => eprintln!("tail: skipped an event: {error}"),
             Err(error) => {
                 eprintln!("tail: {error}");

@@ -10,6 +10,9 @@
 //! the whole text once, when it hands it out. The parser only ever appends
 //! valid UTF-8 (invalid input has become U+FFFD by then), so what a store
 //! holds is always valid UTF-8 as long as the store keeps what it is given.
+//!
+//! With the `alloc` feature, [`CappedBytes`] is the growable store: it takes
+//! memory only as text arrives, up to a cap.
 
 /// A byte store with a capacity limit, as the event parser needs it.
 ///
@@ -105,6 +108,114 @@ impl<const N: usize> Buffer for heapless::Vec<u8, N> {
     }
 }
 
+#[cfg(feature = "alloc")]
+use alloc::vec::Vec;
+
+#[cfg(feature = "alloc")]
+/// Bytes that grow on demand up to a fixed cap: the [`Buffer`] of
+/// [`GrowableParser`].
+///
+/// It starts empty and allocates only as text arrives, so a parser with a
+/// generous cap costs little until a large event comes. Its allocation is
+/// kept between events, and never exceeds the cap: it doubles as it grows,
+/// and the last step stops at the cap.
+///
+/// ```
+/// use sse_wire::{Buffer, CappedBytes, Full};
+///
+/// let mut bytes = CappedBytes::new(5);
+/// assert_eq!(bytes.try_extend(b"hello"), Ok(()));
+/// assert_eq!(bytes.try_extend(b"!"), Err(Full)); // the cap is 5 bytes
+/// assert_eq!(bytes.as_bytes(), b"hello");
+/// assert_eq!(bytes.capacity(), 5);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CappedBytes {
+    bytes: Vec<u8>,
+    cap: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl CappedBytes {
+    /// An empty store that will hold at most `cap` bytes. Allocates
+    /// nothing yet.
+    ///
+    /// ```
+    /// let bytes = sse_wire::CappedBytes::new(1 << 20);
+    /// assert_eq!(bytes.into_vec(), b"");
+    /// ```
+    pub const fn new(cap: usize) -> Self {
+        CappedBytes {
+            bytes: Vec::new(),
+            cap,
+        }
+    }
+
+    /// The bytes, giving up the cap.
+    ///
+    /// ```
+    /// use sse_wire::{Buffer, CappedBytes};
+    /// let mut bytes = CappedBytes::new(8);
+    /// bytes.try_extend(b"abc").unwrap();
+    /// assert_eq!(bytes.into_vec(), b"abc".to_vec());
+    /// ```
+    pub fn into_vec(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// Makes room for at least `needed` bytes (at most the cap): doubling,
+    /// so that appends stay linear, but never past the cap, which a `Vec`
+    /// left to itself would overshoot by up to half again.
+    #[cold]
+    fn grow(&mut self, needed: usize) {
+        let doubled = self.bytes.capacity().saturating_mul(2).max(64);
+        let target = doubled.max(needed).min(self.cap);
+        self.bytes.reserve_exact(target - self.bytes.len());
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl Buffer for CappedBytes {
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    #[inline]
+    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full> {
+        // `self.bytes.len() <= self.cap` always holds, so this cannot wrap.
+        let len = self.bytes.len();
+        if bytes.len() > self.cap - len {
+            return Err(Full);
+        }
+        if bytes.len() > self.bytes.capacity() - len {
+            self.grow(len + bytes.len());
+        }
+        self.bytes.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        self.bytes.truncate(len);
+    }
+
+    #[inline]
+    fn clear(&mut self) {
+        self.bytes.clear();
+    }
+
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.cap
+    }
+}
+
 /// The text a buffer holds. The parser only appends UTF-8, so this is all
 /// of it; were a custom [`Buffer`] to change its bytes, the text ends where
 /// they stop being valid UTF-8.
@@ -138,6 +249,48 @@ mod tests {
         );
         Buffer::truncate(&mut buf, 1);
         assert_eq!(Buffer::as_bytes(&buf), b"a");
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn capped_bytes_refuse_past_their_cap_and_keep_their_contents() {
+        let mut bytes = CappedBytes::new(3);
+        assert_eq!(bytes.try_extend(b"ab"), Ok(()));
+        assert_eq!(bytes.try_extend(b"cd"), Err(Full));
+        assert_eq!(bytes.try_extend(b"c"), Ok(()));
+        assert_eq!(bytes.try_extend(b""), Ok(()));
+        assert_eq!(bytes.try_extend(b"d"), Err(Full));
+        assert_eq!(bytes.as_bytes(), b"abc");
+        bytes.truncate(1);
+        assert_eq!(bytes.as_bytes(), b"a");
+        bytes.clear();
+        assert!(Buffer::is_empty(&bytes));
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn capped_bytes_never_allocate_past_their_cap() {
+        // Fed in pieces, a `Vec` doubles past the cap; the store stops at it.
+        for cap in [1, 63, 64, 100, 1000, 4096, 5000] {
+            let mut bytes = CappedBytes::new(cap);
+            let mut fed = 0;
+            for piece in [&[b'x'; 7][..], &[b'y'; 30], &[b'z'; 1]].iter().cycle() {
+                if bytes.try_extend(piece).is_err() {
+                    break;
+                }
+                fed += piece.len();
+                assert!(
+                    bytes.bytes.capacity() <= cap,
+                    "cap {cap}: {}",
+                    bytes.bytes.capacity()
+                );
+            }
+            assert_eq!(bytes.len(), fed);
+        }
+        // A cap of 16 MiB fed 8 KiB at a time holds exactly 16 MiB at most.
+        let mut bytes = CappedBytes::new(16 << 20);
+        while bytes.try_extend(&[0; 8192]).is_ok() {}
+        assert_eq!((bytes.len(), bytes.bytes.capacity()), (16 << 20, 16 << 20));
     }
 
     #[test]

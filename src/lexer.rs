@@ -382,6 +382,32 @@ impl Lexer {
         *self = Lexer::new();
     }
 
+    /// Whether the lexer is inside a line: some of its bytes arrived, its
+    /// line end has not. False at the stream's start and right after a line
+    /// end. Bytes of a possible BOM at the stream's start count as a line
+    /// begun, since without the rest of the BOM they are the first line's
+    /// text.
+    ///
+    /// At the end of a stream this tells a line cut off (which the standard
+    /// discards) from a stream that stopped between lines.
+    ///
+    /// ```
+    /// use sse_wire::{Lexer, Token};
+    /// let mut lexer = Lexer::new();
+    /// let mut input: &[u8] = b"data: a\nda";
+    /// assert!(matches!(lexer.next(&mut input), Token::Value { end: true, .. }));
+    /// assert!(!lexer.in_line());
+    /// assert_eq!(lexer.next(&mut input), Token::NeedInput);
+    /// assert!(lexer.in_line());
+    /// ```
+    #[inline]
+    pub fn in_line(&self) -> bool {
+        !matches!(
+            self.state,
+            State::Bom(0) | State::LineStart | State::AfterCr
+        )
+    }
+
     /// Whether the lexer is inside the value of a line with this field, past
     /// its colon and optional space, where any byte but CR and LF is part of
     /// the value.

@@ -124,6 +124,7 @@ extern crate std;
 
 mod buffer;
 mod encoder;
+mod item;
 mod lexer;
 mod parser;
 mod utf8;
@@ -137,12 +138,15 @@ mod owned;
 #[cfg(feature = "stream")]
 pub mod stream;
 
+#[cfg(feature = "alloc")]
+pub use buffer::CappedBytes;
 pub use buffer::{Buffer, Full};
 pub use encoder::{EncodeError, Encoder, Frame, Progress};
+pub use item::{Item, ReadError};
 pub use lexer::{Field, Lexer, Token};
 #[cfg(feature = "alloc")]
-pub use owned::{CappedBytes, GrowableParser, OwnedEvent};
-pub use parser::{Event, EventParser, ParseError, Parser, Status};
+pub use owned::{GrowableParser, OwnedEvent, OwnedItem};
+pub use parser::{End, Event, EventParser, ParseError, Parser, Status, Unfinished};
 
 // The README's examples are doctests too, so they cannot drift.
 #[cfg(doctest)]

@@ -1,113 +1,23 @@
-//! With the `alloc` feature: growable storage with a cap, owned events, and
-//! encoding into a `Vec`.
+//! With the `alloc` feature: the growable parser and owned events and
+//! items.
 //!
 //! The growable parser is the same [`EventParser`] as the fixed-capacity
-//! one, over a different [`Buffer`]: [`CappedBytes`] grows as text arrives,
+//! one, over a different [`Buffer`](crate::Buffer): [`CappedBytes`] grows as text arrives,
 //! up to a limit the caller sets, and refuses to pass it exactly as a full
 //! `heapless::Vec` does. So overflow behaves the same way (a
 //! [`ParseError`](crate::ParseError) naming the field, the rest of the event
 //! skipped), and the memory a hostile stream can make the parser hold is
 //! bounded by the caps.
 //!
-//! This file also owns the step that the `std`, `stream` and `embedded-io`
-//! adaptors share: parse a chunk up to the next event, turning it into an
-//! [`OwnedEvent`] and noting reconnection times on the way.
+//! The owned adaptors yield [`OwnedItem`]s, made here from the borrowed
+//! items of the step they share (`item.rs`).
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
-use crate::buffer::{Buffer, Full};
+use crate::buffer::CappedBytes;
 use crate::encoder::Frame;
+use crate::item::Item;
 use crate::parser::{Event, EventParser};
-#[cfg(any(feature = "std", feature = "stream"))]
-use crate::parser::{ParseError, Status};
-
-/// Bytes that grow on demand up to a fixed cap: the [`Buffer`] of
-/// [`GrowableParser`].
-///
-/// It starts empty and allocates only as text arrives, so a parser with a
-/// generous cap costs little until a large event comes. Its allocation is
-/// kept between events.
-///
-/// ```
-/// use sse_wire::{Buffer, CappedBytes, Full};
-///
-/// let mut bytes = CappedBytes::new(5);
-/// assert_eq!(bytes.try_extend(b"hello"), Ok(()));
-/// assert_eq!(bytes.try_extend(b"!"), Err(Full)); // the cap is 5 bytes
-/// assert_eq!(bytes.as_bytes(), b"hello");
-/// assert_eq!(bytes.capacity(), 5);
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CappedBytes {
-    bytes: Vec<u8>,
-    cap: usize,
-}
-
-impl CappedBytes {
-    /// An empty store that will hold at most `cap` bytes. Allocates
-    /// nothing yet.
-    ///
-    /// ```
-    /// let bytes = sse_wire::CappedBytes::new(1 << 20);
-    /// assert_eq!(bytes.into_vec(), b"");
-    /// ```
-    pub const fn new(cap: usize) -> Self {
-        CappedBytes {
-            bytes: Vec::new(),
-            cap,
-        }
-    }
-
-    /// The bytes, giving up the cap.
-    ///
-    /// ```
-    /// use sse_wire::{Buffer, CappedBytes};
-    /// let mut bytes = CappedBytes::new(8);
-    /// bytes.try_extend(b"abc").unwrap();
-    /// assert_eq!(bytes.into_vec(), b"abc".to_vec());
-    /// ```
-    pub fn into_vec(self) -> Vec<u8> {
-        self.bytes
-    }
-}
-
-impl Buffer for CappedBytes {
-    #[inline]
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    #[inline]
-    fn len(&self) -> usize {
-        self.bytes.len()
-    }
-
-    #[inline]
-    fn try_extend(&mut self, bytes: &[u8]) -> Result<(), Full> {
-        // `self.bytes.len() <= self.cap` always holds, so this cannot wrap.
-        if bytes.len() > self.cap - self.bytes.len() {
-            return Err(Full);
-        }
-        self.bytes.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    #[inline]
-    fn truncate(&mut self, len: usize) {
-        self.bytes.truncate(len);
-    }
-
-    #[inline]
-    fn clear(&mut self) {
-        self.bytes.clear();
-    }
-
-    #[inline]
-    fn capacity(&self) -> usize {
-        self.cap
-    }
-}
 
 /// The event parser over growable storage with caps on its buffers.
 ///
@@ -253,75 +163,30 @@ impl Event<'_> {
     }
 }
 
-/// What [`next_owned`] found.
-#[cfg(any(feature = "std", feature = "stream"))]
-pub(crate) enum Found {
-    /// An event.
-    Event(OwnedEvent),
-    /// A value did not fit: that event is being skipped.
-    Error(ParseError),
-    /// The chunk is used up.
-    NeedInput,
-}
+/// An item of the owned adaptors ([`io::EventReader`](crate::io::EventReader),
+/// [`stream::EventStream`](crate::stream::EventStream)): an [`OwnedEvent`],
+/// a reconnection time, or a comment's text.
+///
+/// ```
+/// use sse_wire::{Item, OwnedEvent, OwnedItem};
+/// let item: OwnedItem = Item::Event(OwnedEvent::new("message", "hi", ""));
+/// assert_eq!(item.event().map(|event| event.data), Some("hi".to_owned()));
+/// ```
+pub type OwnedItem = Item<OwnedEvent, String>;
 
-/// Parses `bytes` from `*pos` up to the next event or error, advancing
-/// `*pos`, and records any reconnection time seen on the way in `retry`.
-/// Comments are passed over.
-#[cfg(any(feature = "std", feature = "stream"))]
-pub(crate) fn next_owned<D: Buffer, M: Buffer>(
-    parser: &mut EventParser<D, M>,
-    bytes: &[u8],
-    pos: &mut usize,
-    retry: &mut Option<u32>,
-) -> Found {
-    let mut input = bytes.get(*pos..).unwrap_or_default();
-    let found = loop {
-        match parser.next(&mut input) {
-            Ok(Status::NeedInput) => break Found::NeedInput,
-            Ok(Status::Event(event)) => break Found::Event(event.to_owned_event()),
-            Ok(Status::Retry(ms)) => *retry = Some(ms),
-            Ok(Status::Comment(_)) => {}
-            Err(error) => break Found::Error(error),
+impl Item<Event<'_>, &str> {
+    /// Copies the item into an [`OwnedItem`] (feature `alloc`).
+    ///
+    /// ```
+    /// use sse_wire::{Item, OwnedEvent};
+    /// let item: Item<sse_wire::Event<'_>, &str> = Item::Comment("ping");
+    /// assert_eq!(item.to_owned_item(), Item::Comment("ping".to_owned()));
+    /// ```
+    pub fn to_owned_item(&self) -> OwnedItem {
+        match *self {
+            Item::Event(event) => Item::Event(event.to_owned_event()),
+            Item::Retry(ms) => Item::Retry(ms),
+            Item::Comment(text) => Item::Comment(text.into()),
         }
-    };
-    *pos = bytes.len() - input.len();
-    found
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capped_bytes_refuse_past_their_cap_and_keep_their_contents() {
-        let mut bytes = CappedBytes::new(3);
-        assert_eq!(bytes.try_extend(b"ab"), Ok(()));
-        assert_eq!(bytes.try_extend(b"cd"), Err(Full));
-        assert_eq!(bytes.try_extend(b"c"), Ok(()));
-        assert_eq!(bytes.try_extend(b""), Ok(()));
-        assert_eq!(bytes.try_extend(b"d"), Err(Full));
-        assert_eq!(bytes.as_bytes(), b"abc");
-        bytes.truncate(1);
-        assert_eq!(bytes.as_bytes(), b"a");
-        bytes.clear();
-        assert!(Buffer::is_empty(&bytes));
-    }
-
-    #[test]
-    #[cfg(any(feature = "std", feature = "stream"))]
-    fn next_owned_walks_a_chunk_and_notes_retry() {
-        let mut parser = GrowableParser::with_caps(4, 8);
-        let bytes = b"retry: 5\n: hi\ndata: a\n\ndata: toolong\n\ndata: b\n\ndata: c";
-        let (mut pos, mut retry) = (0, None);
-        let mut seen = alloc::vec::Vec::new();
-        loop {
-            match next_owned(&mut parser, bytes, &mut pos, &mut retry) {
-                Found::Event(event) => seen.push(event.data),
-                Found::Error(error) => seen.push(alloc::format!("{error:?}")),
-                Found::NeedInput => break,
-            }
-        }
-        assert_eq!(seen, ["a", "DataTooLong { capacity: 4 }", "b"]);
-        assert_eq!((pos, retry), (bytes.len(), Some(5)));
     }
 }

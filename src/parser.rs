@@ -98,16 +98,8 @@ pub struct EventParser<D, M> {
     utf8: Utf8,
     /// The standard's data buffer, without its trailing LF (see above).
     data: D,
-    /// The standard's event type buffer.
-    event_type: M,
-    /// The committed, pending and writing IDs, in rotation (see above).
-    ids: [M; 3],
-    /// Index in `ids` of the source's last event ID.
-    committed: u8,
-    /// Index in `ids` of the standard's last-event-ID buffer.
-    pending: u8,
-    /// Index in `ids` that the open `id` line writes to.
-    writing: u8,
+    /// The standard's event type and last-event-ID buffers.
+    meta: Meta<M>,
     /// What the open line is, once its first piece arrived.
     line: Line,
     /// At least one `data` line arrived in this block, so a blank line
@@ -136,9 +128,10 @@ enum Line {
     /// An `id` line, decoded into `ids[writing]`; `nul`: it held a NUL, so the
     /// standard ignores it.
     Id { nul: bool },
-    /// A `retry` line of ASCII digits so far; `value` saturates at
-    /// `u32::MAX`, `digits` is false while the value is still empty.
-    Retry { value: u32, digits: bool },
+    /// A `retry` line of ASCII digits so far, read exactly as a `u64`;
+    /// `digits` is false while the value is still empty. A value that
+    /// outgrows `u64` makes the line [`Line::Ignore`].
+    Retry { value: u64, digits: bool },
     /// A comment reported to the caller, decoded into the data buffer after
     /// its first `mark` bytes; `cut` once the text stopped fitting.
     Comment { cut: bool },
@@ -172,10 +165,20 @@ pub enum Status<'p> {
     /// A valid `retry` field: the new reconnection time in milliseconds.
     /// Call again with the same input.
     ///
-    /// A value too large for a `u32` saturates at `u32::MAX` (about 49.7
-    /// days); it never wraps. Invalid values (empty, a sign, a space, any
-    /// non-digit) are ignored as the standard says, and produce nothing.
-    Retry(u32),
+    /// Every value up to `u64::MAX` is reported exactly. A value above
+    /// `u64::MAX` is ignored, as Chromium ignores it (the standard sets no
+    /// bound; it never saturates or wraps). Invalid values (empty, a sign, a
+    /// space, any non-digit) are ignored as the standard says, and produce
+    /// nothing.
+    ///
+    /// ```
+    /// use sse_wire::{Parser, Status};
+    /// let mut parser = Parser::<16>::new();
+    /// let mut input: &[u8] = b"retry: 18446744073709551615\nretry: 18446744073709551616\n";
+    /// assert_eq!(parser.next(&mut input), Ok(Status::Retry(u64::MAX)));
+    /// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput)); // too big: ignored
+    /// ```
+    Retry(u64),
     /// A comment line, reported only when [`EventParser::with_comments`]
     /// turned this on. The text is what follows the `:`, less one leading
     /// space. Call again with the same input.
@@ -366,6 +369,105 @@ impl fmt::Display for ParseError {
 
 impl core::error::Error for ParseError {}
 
+/// How a stream ended: [`EventParser::finish`]'s verdict.
+///
+/// The standard drops an event that no blank line finished, so a stream cut
+/// off mid-event looks, event by event, like one that ended cleanly. This
+/// tells them apart.
+///
+/// ```
+/// use sse_wire::{End, Parser, Status, Unfinished};
+/// let mut parser = Parser::<64>::new();
+/// let mut input: &[u8] = b"event: answer\ndata: {\"text\":\"Hel\"}\n";
+/// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
+/// let end = parser.finish();
+/// assert_eq!(end, End::UnfinishedEvent(Unfinished { data: true, event_type: true, id: false }));
+/// assert!(!end.is_complete());
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum End {
+    /// The stream stopped between events: after a blank line, at its very
+    /// start, or after lines that left nothing for a blank line to act on
+    /// (comments, `retry`, unknown or invalid fields, which have all taken
+    /// effect already). Nothing was lost.
+    Complete,
+    /// The stream stopped after whole lines of an event that no blank line
+    /// finished. Its data, type and pending ID are dropped, as the standard
+    /// says; what it held is described.
+    UnfinishedEvent(Unfinished),
+    /// The stream stopped inside a line, which is dropped with the event it
+    /// belonged to; what that event held, the cut line included, is
+    /// described.
+    UnfinishedLine(Unfinished),
+}
+
+impl End {
+    /// Whether nothing was lost: [`End::Complete`].
+    ///
+    /// ```
+    /// assert!(sse_wire::End::Complete.is_complete());
+    /// ```
+    pub const fn is_complete(&self) -> bool {
+        matches!(self, End::Complete)
+    }
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held = match self {
+            End::Complete => return f.write_str("the stream ended between events"),
+            End::UnfinishedEvent(held) => {
+                f.write_str("the stream ended inside an unfinished event")?;
+                held
+            }
+            End::UnfinishedLine(held) => {
+                f.write_str("the stream ended inside an unfinished line")?;
+                held
+            }
+        };
+        let parts = [
+            (held.data, "data"),
+            (held.event_type, "an event type"),
+            (held.id, "an ID"),
+        ];
+        let mut first = true;
+        for (_, what) in parts.iter().filter(|(had, _)| *had) {
+            f.write_str(if first { " that had " } else { ", " })?;
+            f.write_str(what)?;
+            first = false;
+        }
+        Ok(())
+    }
+}
+
+/// What an event cut off by the end of the stream held (see [`End`]).
+///
+/// ```
+/// use sse_wire::{End, Parser, Status};
+/// let mut parser = Parser::<64>::new();
+/// let mut input: &[u8] = b"id: 7\n";
+/// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
+/// let End::UnfinishedEvent(held) = parser.finish() else { panic!() };
+/// // The ID never became the last event ID: no blank line committed it.
+/// assert!(held.id && !held.data);
+/// assert_eq!(parser.last_event_id(), "");
+/// ```
+///
+/// The three facts are the whole of what a blank line would have acted on,
+/// so the struct is exhaustive: it can be built and matched field by field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Unfinished {
+    /// A `data` line had arrived (an empty one counts): a blank line would
+    /// have dispatched an event.
+    pub data: bool,
+    /// An `event` line had set a non-empty event type.
+    pub event_type: bool,
+    /// An `id` line had arrived that a blank line would have made the last
+    /// event ID.
+    pub id: bool,
+}
+
 impl<const DATA: usize, const META: usize> Parser<DATA, META> {
     /// A parser at the start of a stream, with empty buffers and no last
     /// event ID. It is `const`, so a parser can be a `static`.
@@ -422,11 +524,7 @@ impl<D, M> EventParser<D, M> {
             lexer: Lexer::new(),
             utf8: Utf8::new(),
             data,
-            event_type,
-            ids,
-            committed: 0,
-            pending: 0,
-            writing: 0,
+            meta: Meta::new(event_type, ids),
             line: Line::Idle,
             has_data: false,
             skipping: false,
@@ -469,7 +567,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// assert_eq!(parser.last_event_id(), "42");
     /// ```
     pub fn last_event_id(&self) -> &str {
-        text(self.ids[usize::from(self.committed)].as_bytes())
+        text(self.meta.last_event_id())
     }
 
     /// Prepares for a new stream from the same source, as a browser's
@@ -491,12 +589,54 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         self.lexer.reset();
         self.utf8.reset();
         self.data.clear();
-        self.event_type.clear();
-        self.pending = self.committed;
+        self.meta.reset();
         self.line = Line::Idle;
         self.has_data = false;
         self.skipping = false;
         self.cleanup = Cleanup::None;
+    }
+
+    /// Ends the stream: says whether it stopped cleanly between events or
+    /// cut an event off, and prepares for the next stream as
+    /// [`reset`](Self::reset) does (the last event ID is kept).
+    ///
+    /// The standard discards an unfinished event, so nothing is dispatched
+    /// here. What a caller learns is whether something was lost: an LLM
+    /// client can tell a finished answer from one cut off mid-event. See
+    /// [`End`] for what counts as clean.
+    ///
+    /// ```
+    /// use sse_wire::{End, Parser, Status, Unfinished};
+    /// let mut parser = Parser::<64>::new();
+    ///
+    /// let mut input: &[u8] = b"data: done\n\n";
+    /// assert!(matches!(parser.next(&mut input), Ok(Status::Event(_))));
+    /// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
+    /// assert_eq!(parser.finish(), End::Complete);
+    ///
+    /// let mut input: &[u8] = b"id: 2\ndata: half an ans";
+    /// assert_eq!(parser.next(&mut input), Ok(Status::NeedInput));
+    /// let End::UnfinishedLine(held) = parser.finish() else { panic!() };
+    /// assert!(held.data && held.id && !held.event_type);
+    /// ```
+    pub fn finish(&mut self) -> End {
+        self.take_back();
+        let held = Unfinished {
+            data: self.has_data,
+            event_type: !self.meta.event_type.is_empty(),
+            // An `id` line cut off counts unless it holds a NUL, which
+            // would have made its line end ignore it.
+            id: self.meta.has_pending_id() || self.line == Line::Id { nul: false },
+        };
+        let end = if self.lexer.in_line() {
+            End::UnfinishedLine(held)
+        } else if self.skipping || held.data || held.event_type || held.id {
+            End::UnfinishedEvent(held)
+        } else {
+            End::Complete
+        };
+        self.reset();
+        end
     }
 
     /// Parses from `input` up to the next thing to report, advancing `input`
@@ -523,14 +663,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// usable: call again with the same input. Malformed input is never an
     /// error: the standard says what every byte sequence means.
     pub fn next<'p, 'i: 'p>(&'p mut self, input: &mut &'i [u8]) -> Result<Status<'p>, ParseError> {
-        match core::mem::replace(&mut self.cleanup, Cleanup::None) {
-            Cleanup::None => {}
-            Cleanup::Event => {
-                self.data.clear();
-                self.event_type.clear();
-            }
-            Cleanup::Comment => self.data.truncate(self.mark),
-        }
+        self.take_back();
         // One byte per call (a UART, say) spends most calls inside a data
         // line: an ASCII byte there goes straight to the buffer. A byte that
         // does not fit leaves the buffer unchanged, and the general path
@@ -565,7 +698,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                     match token {
                         Token::BlankLine => {
                             if self.dispatch() {
-                                return Ok(Status::Event(self.event(borrowed)));
+                                return Ok(Status::Event(self.dispatched(borrowed)));
                             }
                         }
                         Token::Value {
@@ -598,7 +731,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 }
                 Token::BlankLine => {
                     if self.dispatch() {
-                        return Ok(Status::Event(self.event(borrowed)));
+                        return Ok(Status::Event(self.dispatched(borrowed)));
                     }
                     continue;
                 }
@@ -636,34 +769,49 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 }
                 Line::Comment { .. } => {
                     self.cleanup = Cleanup::Comment;
-                    return Ok(Status::Comment(self.comment()));
+                    return Ok(Status::Comment(self.reported_comment()));
                 }
                 _ => {}
             }
         }
     }
 
+    /// Takes back what the previous call handed out (see [`Cleanup`]).
+    #[inline(always)]
+    fn take_back(&mut self) {
+        match core::mem::replace(&mut self.cleanup, Cleanup::None) {
+            Cleanup::None => {}
+            Cleanup::Event => {
+                self.data.clear();
+                self.meta.event_type.clear();
+            }
+            Cleanup::Comment => self.data.truncate(self.mark),
+        }
+    }
+
     /// The event just dispatched: the buffers' text, and the borrowed data
     /// if there is some. All of it is UTF-8 already; [`Event`]'s accessors
     /// make `str`s of it when asked.
+    ///
+    /// The adaptors call it again after `next` returned, to hand out an
+    /// event they found (see `item.rs`): the buffers keep their text until
+    /// the next call.
     #[inline(always)]
-    fn event<'p>(&'p self, borrowed: Option<&'p [u8]>) -> Event<'p> {
+    pub(crate) fn dispatched<'p>(&'p self, borrowed: Option<&'p [u8]>) -> Event<'p> {
         Event {
-            event_type: match self.event_type.as_bytes() {
-                b"" => b"message",
-                event_type => event_type,
-            },
+            event_type: self.meta.event_type(),
             data: match borrowed {
                 Some(data) => data,
                 None => self.data.as_bytes(),
             },
-            last_event_id: self.ids[usize::from(self.committed)].as_bytes(),
+            last_event_id: self.meta.last_event_id(),
         }
     }
 
-    /// The comment kept after the data.
+    /// The comment kept after the data: the one just reported, until the
+    /// next call.
     #[inline]
-    fn comment(&self) -> &str {
+    pub(crate) fn reported_comment(&self) -> &str {
         text(self.data.bytes_from(self.mark))
     }
 
@@ -680,7 +828,12 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// ignored.
     #[inline]
     fn fail(&mut self, result: Result<(), ParseError>) -> Result<(), ParseError> {
-        if result.is_err() {
+        if let Err(error) = result {
+            // What fitted of an overflowing type depends on the chunking;
+            // the event is dropped anyway, so drop it all.
+            if matches!(error, ParseError::EventTypeTooLong { .. }) {
+                self.meta.event_type.clear();
+            }
             self.skipping = true;
             self.line = Line::Idle;
             self.utf8.reset();
@@ -700,8 +853,15 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     ) -> Result<(), ParseError> {
         let result = match field {
             Field::Data => return self.whole_data(piece, ascii, borrowed),
-            Field::Event => self.event_line(piece, ascii),
-            _ => self.id_line(piece, ascii),
+            Field::Event => {
+                self.meta.open_event();
+                self.meta.event_value(&mut self.utf8, piece, ascii, true)
+            }
+            _ => {
+                self.meta.open_id();
+                let nul = piece.contains(&0);
+                self.meta.id_value(&mut self.utf8, piece, ascii, true, nul)
+            }
         };
         self.fail(result)
     }
@@ -735,31 +895,6 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         decode_into(&mut self.utf8, &mut self.data, value, ascii, true).map_err(|_| full)
     }
 
-    /// A whole `event` line: the value replaces the event type.
-    #[inline]
-    fn event_line(&mut self, value: &[u8], ascii: bool) -> Result<(), ParseError> {
-        self.event_type.clear();
-        let capacity = self.event_type.capacity();
-        decode_into(&mut self.utf8, &mut self.event_type, value, ascii, true)
-            .map_err(|_| ParseError::EventTypeTooLong { capacity })
-    }
-
-    /// A whole `id` line: the value becomes the pending ID unless it holds
-    /// a NUL.
-    #[inline]
-    fn id_line(&mut self, value: &[u8], ascii: bool) -> Result<(), ParseError> {
-        let nul = value.contains(&0);
-        self.open_id();
-        let id = &mut self.ids[usize::from(self.writing)];
-        let capacity = id.capacity();
-        decode_into(&mut self.utf8, id, value, ascii, true)
-            .map_err(|_| ParseError::IdTooLong { capacity })?;
-        if !nul {
-            self.pending = self.writing;
-        }
-        Ok(())
-    }
-
     /// Copies data borrowed from the input into the data buffer, where the
     /// next call or the next data line needs it.
     #[inline]
@@ -785,35 +920,17 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 let full = self.data_full();
                 decode_into(&mut self.utf8, &mut self.data, piece, false, end).map_err(|_| full)
             }
-            Line::Event => {
-                let capacity = self.event_type.capacity();
-                let full = ParseError::EventTypeTooLong { capacity };
-                decode_into(&mut self.utf8, &mut self.event_type, piece, false, end)
-                    .map_err(|_| full)
-            }
+            Line::Event => self.meta.event_value(&mut self.utf8, piece, false, end),
             Line::Id { nul } => {
                 // IDs are short: a plain loop beats `memchr`'s set-up.
                 *nul = *nul || piece.contains(&0);
                 let nul = *nul;
-                let id = &mut self.ids[usize::from(self.writing)];
-                let capacity = id.capacity();
-                decode_into(&mut self.utf8, id, piece, false, end)
-                    .map_err(|_| ParseError::IdTooLong { capacity })?;
-                if end && !nul {
-                    self.pending = self.writing;
-                }
-                Ok(())
+                self.meta.id_value(&mut self.utf8, piece, false, end, nul)
             }
             Line::Retry { value, digits } => {
-                for &byte in piece {
-                    if !byte.is_ascii_digit() {
-                        self.line = Line::Ignore;
-                        return Ok(());
-                    }
-                    *value = value
-                        .saturating_mul(10)
-                        .saturating_add(u32::from(byte - b'0'));
-                    *digits = true;
+                *digits |= !piece.is_empty();
+                if !retry_digits(value, piece) {
+                    self.line = Line::Ignore;
                 }
                 Ok(())
             }
@@ -842,11 +959,11 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 Line::Data
             }
             Field::Event => {
-                self.event_type.clear();
+                self.meta.open_event();
                 Line::Event
             }
             Field::Id => {
-                self.open_id();
+                self.meta.open_id();
                 Line::Id { nul: false }
             }
             Field::Retry => Line::Retry {
@@ -873,16 +990,6 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         Ok(())
     }
 
-    /// Opens an `id` line: it writes to a slot of `ids` that is neither
-    /// committed nor pending, emptied first.
-    #[inline]
-    fn open_id(&mut self) {
-        self.writing = (0..3)
-            .find(|&i| i != self.committed && i != self.pending)
-            .unwrap_or(0);
-        self.ids[usize::from(self.writing)].clear();
-    }
-
     /// The error of data that does not fit.
     #[inline]
     fn data_full(&self) -> ParseError {
@@ -895,12 +1002,12 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// to be reported (its text is still in the buffers).
     #[inline]
     fn dispatch(&mut self) -> bool {
-        self.committed = self.pending;
+        self.meta.commit();
         if self.skipping || !self.has_data {
             self.skipping = false;
             self.has_data = false;
             self.data.clear();
-            self.event_type.clear();
+            self.meta.event_type.clear();
             return false;
         }
         self.has_data = false;
@@ -909,12 +1016,152 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     }
 }
 
+/// The standard's event type and last-event-ID buffers, and the rules of
+/// the `event` and `id` fields: the part of the parser's state that the
+/// event parser and the [`PieceParser`](crate::PieceParser) share.
+#[derive(Clone, Debug)]
+pub(crate) struct Meta<M> {
+    /// The standard's event type buffer.
+    pub(crate) event_type: M,
+    /// The committed, pending and writing IDs, in rotation (see the top of
+    /// this file).
+    ids: [M; 3],
+    /// Index in `ids` of the source's last event ID.
+    committed: u8,
+    /// Index in `ids` of the standard's last-event-ID buffer.
+    pending: u8,
+    /// Index in `ids` that the open `id` line writes to.
+    writing: u8,
+}
+
+impl<M> Meta<M> {
+    /// Empty buffers: no event type, no last event ID.
+    pub(crate) const fn new(event_type: M, ids: [M; 3]) -> Self {
+        Meta {
+            event_type,
+            ids,
+            committed: 0,
+            pending: 0,
+            writing: 0,
+        }
+    }
+}
+
+impl<M: Buffer> Meta<M> {
+    /// The last event ID, as committed at the last blank line.
+    #[inline]
+    pub(crate) fn last_event_id(&self) -> &[u8] {
+        self.ids[usize::from(self.committed)].as_bytes()
+    }
+
+    /// The event type of an event dispatched now: `message` when unset.
+    #[inline]
+    pub(crate) fn event_type(&self) -> &[u8] {
+        match self.event_type.as_bytes() {
+            b"" => b"message",
+            event_type => event_type,
+        }
+    }
+
+    /// Whether an `id` line of the open block set an ID that no blank line
+    /// has committed yet.
+    #[inline]
+    pub(crate) fn has_pending_id(&self) -> bool {
+        self.pending != self.committed
+    }
+
+    /// Dispatch step 1: the pending ID becomes the last event ID.
+    #[inline]
+    pub(crate) fn commit(&mut self) {
+        self.committed = self.pending;
+    }
+
+    /// A new stream: the event type and a pending ID are dropped, the last
+    /// event ID is kept.
+    pub(crate) fn reset(&mut self) {
+        self.event_type.clear();
+        self.pending = self.committed;
+    }
+
+    /// Opens an `event` line: its value replaces the event type.
+    #[inline]
+    pub(crate) fn open_event(&mut self) {
+        self.event_type.clear();
+    }
+
+    /// A piece of an `event` line's value.
+    #[inline]
+    pub(crate) fn event_value(
+        &mut self,
+        utf8: &mut Utf8,
+        piece: &[u8],
+        ascii: bool,
+        end: bool,
+    ) -> Result<(), ParseError> {
+        let capacity = self.event_type.capacity();
+        decode_into(utf8, &mut self.event_type, piece, ascii, end)
+            .map_err(|_| ParseError::EventTypeTooLong { capacity })
+    }
+
+    /// Opens an `id` line: it writes to a slot of `ids` that is neither
+    /// committed nor pending, emptied first.
+    #[inline]
+    pub(crate) fn open_id(&mut self) {
+        self.writing = (0..3)
+            .find(|&i| i != self.committed && i != self.pending)
+            .unwrap_or(0);
+        self.ids[usize::from(self.writing)].clear();
+    }
+
+    /// A piece of an `id` line's value; `nul` says whether the line held a
+    /// NUL so far. At the line's end the value becomes the pending ID
+    /// unless it held a NUL.
+    #[inline]
+    pub(crate) fn id_value(
+        &mut self,
+        utf8: &mut Utf8,
+        piece: &[u8],
+        ascii: bool,
+        end: bool,
+        nul: bool,
+    ) -> Result<(), ParseError> {
+        let id = &mut self.ids[usize::from(self.writing)];
+        let capacity = id.capacity();
+        decode_into(utf8, id, piece, ascii, end).map_err(|_| ParseError::IdTooLong { capacity })?;
+        if end && !nul {
+            self.pending = self.writing;
+        }
+        Ok(())
+    }
+}
+
+/// Reads a piece of a `retry` value into `value` (the digits so far, read
+/// exactly). Returns false when the line is to be ignored: a byte that is
+/// not an ASCII digit, or a value past `u64::MAX` (as Chromium reads it;
+/// the standard sets no bound).
+#[inline]
+pub(crate) fn retry_digits(value: &mut u64, piece: &[u8]) -> bool {
+    for &byte in piece {
+        if !byte.is_ascii_digit() {
+            return false;
+        }
+        match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(byte - b'0')))
+        {
+            Some(next) => *value = next,
+            None => return false,
+        }
+    }
+    true
+}
+
 /// Decodes a piece of a value onto `buf`. An ASCII piece (`ascii` says it
 /// is known to be one) with nothing pending is appended as it is, here; the
 /// rest goes through the decoder, one copy per buffer type, which the event
 /// type and the IDs share.
 #[inline(always)]
-fn decode_into<B: Buffer>(
+pub(crate) fn decode_into<B: Buffer>(
     utf8: &mut Utf8,
     buf: &mut B,
     piece: &[u8],
@@ -961,11 +1208,12 @@ mod tests {
     #[test]
     fn fixed_part_is_small() {
         // The README's formula: the five buffers, each a heapless string
-        // (its bytes and a `usize` length), plus at most 32 bytes.
+        // (its bytes and a `usize` length), plus at most 48 bytes (the
+        // open line holds a `retry` value as a `u64`).
         let whole = core::mem::size_of::<Parser<0, 0>>();
         let buffers = 5 * core::mem::size_of::<heapless::Vec<u8, 0>>();
         assert!(
-            whole - buffers <= 32,
+            whole - buffers <= 48,
             "fixed part is {} bytes",
             whole - buffers
         );
@@ -973,7 +1221,7 @@ mod tests {
         // Each buffer may be padded up to its length's alignment.
         let padding = 5 * (core::mem::align_of::<usize>() - 1);
         assert!(
-            sized <= 1000 + 4 * 10 + buffers + 32 + padding,
+            sized <= 1000 + 4 * 10 + buffers + 48 + padding,
             "{sized} bytes"
         );
     }
@@ -984,8 +1232,9 @@ mod tests {
         let mut input: &[u8] = b"id: a\n\nid: b\nid: c\x00\nid: d\n";
         while parser.next(&mut input) != Ok(Status::NeedInput) {}
         assert_eq!(parser.last_event_id(), "a");
-        assert_eq!(&parser.ids[usize::from(parser.pending)][..], b"d");
-        assert_ne!(parser.committed, parser.pending);
+        let meta = &parser.meta;
+        assert_eq!(&meta.ids[usize::from(meta.pending)][..], b"d");
+        assert_ne!(meta.committed, meta.pending);
     }
 
     #[test]

@@ -1,36 +1,39 @@
 //! With the `stream` feature: a [`Stream`] of byte chunks (an HTTP body, a
-//! socket) to a [`Stream`] of [`OwnedEvent`]s.
+//! socket) to a [`Stream`] of [`OwnedItem`]s: events, reconnection times
+//! and (when asked for) comments.
 //!
 //! [`EventStream`] polls the inner stream only when the chunk in hand is used
 //! up, and parses each chunk in place with the same [`EventParser`] as
 //! everything else: no copy of the chunk, and no buffer that grows with the
 //! stream. It needs only `futures-core`, so it fits any executor.
 
-use core::fmt;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 
 use alloc::boxed::Box;
 use futures_core::Stream;
 
-use crate::buffer::Buffer;
-use crate::owned::{next_owned, CappedBytes, Found, GrowableParser, OwnedEvent};
-use crate::parser::{EventParser, ParseError};
+use crate::buffer::{Buffer, CappedBytes};
+use crate::item::{self, Found, Item, ReadError};
+use crate::owned::{GrowableParser, OwnedItem};
+use crate::parser::{End, EventParser};
 
-/// The events of a stream of byte chunks.
+/// The items of a stream of byte chunks.
 ///
 /// Built with [`EventStream::new`] or [`EventStreamExt::sse_events`]. Items
-/// are `Ok(OwnedEvent)`, `Err(StreamError::Parse(_))` for an event that did
-/// not fit (the stream goes on after it) or `Err(StreamError::Transport(_))`
-/// for an error of the inner stream, passed on as it is. The stream ends when
-/// the inner one does; an event that no blank line finished is dropped, as
-/// the standard says. The last reconnection time and event ID stay readable
-/// for reconnecting: [`retry`](Self::retry),
-/// [`last_event_id`](Self::last_event_id).
+/// are `Ok(`[`OwnedItem`]`)` (an event, a reconnection time, or a comment
+/// when the parser reports them), `Err(ReadError::Parse(_))` for an event
+/// that did not fit (the stream goes on after it) or
+/// `Err(ReadError::Transport(_))` for an error of the inner stream, passed
+/// on as it is. The stream ends when the inner one does; an event that no
+/// blank line finished is dropped, as the standard says, and
+/// [`end`](Self::end) tells whether that happened. The last reconnection
+/// time and event ID stay readable for reconnecting:
+/// [`retry`](Self::retry), [`last_event_id`](Self::last_event_id).
 ///
 /// ```
 /// use futures_core::Stream;
-/// use sse_wire::stream::EventStreamExt;
+/// use sse_wire::{stream::EventStreamExt, End, Item};
 /// use std::{pin::pin, task::{Context, Poll, Waker}};
 /// # struct Chunks(std::vec::IntoIter<&'static [u8]>);
 /// # impl Stream for Chunks {
@@ -43,13 +46,14 @@ use crate::parser::{EventParser, ParseError};
 ///
 /// // `body` is any `Stream` of `Result<impl AsRef<[u8]>, E>`: here the chunks
 /// // "retry: 50\ndata: hel" and "lo\n\n".
-/// let mut events = pin!(body.sse_events());
-/// // In async code: `while let Some(event) = events.next().await { ... }`.
+/// let mut items = pin!(body.sse_events());
+/// // In async code: `while let Some(item) = items.next().await { ... }`.
 /// let mut cx = Context::from_waker(Waker::noop());
-/// let Poll::Ready(Some(Ok(event))) = events.as_mut().poll_next(&mut cx) else { panic!() };
+/// let Poll::Ready(Some(Ok(Item::Retry(50)))) = items.as_mut().poll_next(&mut cx) else { panic!() };
+/// let Poll::Ready(Some(Ok(Item::Event(event)))) = items.as_mut().poll_next(&mut cx) else { panic!() };
 /// assert_eq!(event.data, "hello");
-/// assert!(matches!(events.as_mut().poll_next(&mut cx), Poll::Ready(None)));
-/// assert_eq!(events.retry(), Some(50));
+/// assert!(matches!(items.as_mut().poll_next(&mut cx), Poll::Ready(None)));
+/// assert_eq!(items.end(), Some(End::Complete));
 /// ```
 #[derive(Debug)]
 pub struct EventStream<S, B, D = CappedBytes, M = CappedBytes> {
@@ -60,9 +64,9 @@ pub struct EventStream<S, B, D = CappedBytes, M = CappedBytes> {
     /// The chunk being parsed and how far.
     chunk: Option<B>,
     pos: usize,
-    retry: Option<u32>,
-    /// The inner stream ended.
-    done: bool,
+    retry: Option<u64>,
+    /// The verdict, once the inner stream ended.
+    end: Option<End>,
 }
 
 impl<S, B> EventStream<S, B> {
@@ -105,7 +109,7 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
             chunk: None,
             pos: 0,
             retry: None,
-            done: false,
+            end: None,
         }
     }
 
@@ -118,12 +122,30 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
     ///
     /// fn reconnect_state<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
     ///     events: &EventStream<S, Vec<u8>>,
-    /// ) -> (Option<u32>, &str) {
+    /// ) -> (Option<u64>, &str) {
     ///     (events.retry(), events.last_event_id())
     /// }
     /// ```
-    pub fn retry(&self) -> Option<u32> {
+    pub fn retry(&self) -> Option<u64> {
         self.retry
+    }
+
+    /// How the stream ended, once the inner stream has (`None` before):
+    /// whether it stopped cleanly between events or cut one off. See
+    /// [`End`].
+    ///
+    /// ```
+    /// use futures_core::Stream;
+    /// use sse_wire::{stream::EventStream, End};
+    ///
+    /// fn truncated<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
+    ///     events: &EventStream<S, Vec<u8>>,
+    /// ) -> bool {
+    ///     matches!(events.end(), Some(end) if !end.is_complete())
+    /// }
+    /// ```
+    pub fn end(&self) -> Option<End> {
+        self.end
     }
 
     /// The inner stream.
@@ -161,7 +183,7 @@ impl<S, B, D: Buffer, M: Buffer> EventStream<S, B, D, M> {
     ///
     /// fn reconnect_state<S: Stream<Item = Result<Vec<u8>, std::io::Error>>>(
     ///     events: &EventStream<S, Vec<u8>>,
-    /// ) -> (Option<u32>, &str) {
+    /// ) -> (Option<u64>, &str) {
     ///     (events.retry(), events.last_event_id())
     /// }
     /// ```
@@ -181,32 +203,38 @@ where
     D: Buffer,
     M: Buffer,
 {
-    type Item = Result<OwnedEvent, StreamError<E>>;
+    type Item = Result<OwnedItem, ReadError<E>>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
             if let Some(chunk) = &this.chunk {
                 let bytes = chunk.as_ref();
-                match next_owned(&mut this.parser, bytes, &mut this.pos, &mut this.retry) {
-                    Found::Event(event) => return Poll::Ready(Some(Ok(event))),
-                    Found::Error(error) => {
-                        return Poll::Ready(Some(Err(StreamError::Parse(error))))
+                let (found, pos) = item::step(&mut this.parser, bytes, this.pos);
+                this.pos = pos;
+                match found {
+                    Found::Ready(found) => {
+                        let item = item::item(&this.parser, bytes, found).to_owned_item();
+                        if let Item::Retry(ms) = item {
+                            this.retry = Some(ms);
+                        }
+                        return Poll::Ready(Some(Ok(item)));
                     }
+                    Found::Error(error) => return Poll::Ready(Some(Err(ReadError::Parse(error)))),
                     Found::NeedInput => this.chunk = None,
                 }
             }
-            if this.done {
+            if this.end.is_some() {
                 return Poll::Ready(None);
             }
             match this.inner.as_mut().poll_next(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => {
-                    this.done = true;
+                    this.end = Some(this.parser.finish());
                     return Poll::Ready(None);
                 }
                 Poll::Ready(Some(Err(error))) => {
-                    return Poll::Ready(Some(Err(StreamError::Transport(error))))
+                    return Poll::Ready(Some(Err(ReadError::Transport(error))))
                 }
                 Poll::Ready(Some(Ok(chunk))) => {
                     this.chunk = Some(chunk);
@@ -244,40 +272,5 @@ where
 
     fn sse_events(self) -> EventStream<Self, B> {
         EventStream::new(self)
-    }
-}
-
-/// An error item of [`EventStream`].
-///
-/// ```
-/// use sse_wire::{stream::StreamError, ParseError};
-/// let error: StreamError<std::io::Error> = StreamError::Parse(ParseError::IdTooLong { capacity: 4 });
-/// assert!(error.to_string().starts_with("event id longer"));
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StreamError<E> {
-    /// The inner stream failed; what happens next is up to it.
-    Transport(E),
-    /// An event did not fit the parser's storage and was skipped; the stream
-    /// goes on.
-    Parse(ParseError),
-}
-
-impl<E: fmt::Display> fmt::Display for StreamError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StreamError::Transport(error) => write!(f, "the byte stream failed: {error}"),
-            StreamError::Parse(error) => error.fmt(f),
-        }
-    }
-}
-
-impl<E: core::error::Error + 'static> core::error::Error for StreamError<E> {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            StreamError::Transport(error) => Some(error),
-            StreamError::Parse(error) => Some(error),
-        }
     }
 }

@@ -18,8 +18,8 @@ use std::task::{Context, Poll, Waker};
 use common::frames::encode_every_way;
 use common::{cut, drive, Item, Outcome};
 use proptest::prelude::*;
-use sse_wire::embedded::{EventReader, ReadError, WriteError};
-use sse_wire::{Buffer, EncodeError, Frame, Parser, Status};
+use sse_wire::embedded::{BorrowedItem, EventReader, WriteError};
+use sse_wire::{Buffer, EncodeError, Frame, Parser, ReadError};
 use strategies::{spec, sse_like};
 
 /// A device that returns its chunks one read at a time (never more than
@@ -50,34 +50,35 @@ impl embedded_io_async::Read for Device {
     }
 }
 
-/// Records one status in the model's vocabulary.
+/// Records one item in the model's vocabulary; false at the end.
 fn record(
     items: &mut Vec<Item>,
-    status: Result<Option<Status<'_>>, ReadError<Infallible>>,
+    item: Result<Option<BorrowedItem<'_>>, ReadError<Infallible>>,
 ) -> bool {
-    match status {
+    match item {
         Ok(None) => return false,
-        Ok(Some(Status::NeedInput)) => {}
-        Ok(Some(Status::Event(event))) => items.push(Item::Event {
+        Ok(Some(sse_wire::Item::Event(event))) => items.push(Item::Event {
             event_type: event.event_type().to_owned(),
             data: event.data().to_owned(),
             id: event.last_event_id().to_owned(),
         }),
-        Ok(Some(Status::Retry(ms))) => items.push(Item::Retry(ms)),
-        Ok(Some(Status::Comment(text))) => items.push(Item::Comment(text.to_owned())),
+        Ok(Some(sse_wire::Item::Retry(ms))) => items.push(Item::Retry(ms)),
+        Ok(Some(sse_wire::Item::Comment(text))) => items.push(Item::Comment(text.to_owned())),
+        Ok(Some(other)) => panic!("unexpected {other:?}"),
         Err(ReadError::Parse(error)) => items.push(Item::Error(error)),
-        Err(error) => panic!("unexpected {error}"),
+        Err(error) => panic!("unexpected {error:?}"),
     }
     true
 }
 
-fn outcome<D: Buffer, M: Buffer, B: AsMut<[u8]>>(
+fn outcome<D: Buffer, M: Buffer, B: AsRef<[u8]> + AsMut<[u8]>>(
     items: Vec<Item>,
     reader: &EventReader<Device, D, M, B>,
 ) -> Outcome {
     Outcome {
         items,
         last_event_id: reader.parser().last_event_id().to_owned(),
+        end: reader.end().expect("the reader has ended"),
     }
 }
 
@@ -167,4 +168,41 @@ fn an_empty_block_reports_the_end() {
         [0u8; 0],
     );
     assert!(matches!(reader.read_next(), Ok(None)));
+}
+
+/// A device that breaks `Read`'s contract once: it says it read more bytes
+/// than the buffer holds. Then it sends one event.
+struct Liar(u8);
+
+impl embedded_io::ErrorType for Liar {
+    type Error = Infallible;
+}
+
+impl embedded_io::Read for Liar {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        self.0 += 1;
+        match self.0 {
+            1 => Ok(buf.len() + 3),
+            2 => {
+                buf[..9].copy_from_slice(b"data: a\n\n");
+                Ok(9)
+            }
+            _ => Ok(0),
+        }
+    }
+}
+
+#[test]
+fn a_device_claiming_more_than_the_block_is_an_error_as_in_the_io_reader() {
+    let mut reader = EventReader::new(Liar(0), Parser::<8>::new(), [0u8; 16]);
+    assert!(matches!(
+        reader.read_next(),
+        Err(ReadError::Overread {
+            returned: 19,
+            room: 16
+        })
+    ));
+    assert!(matches!(reader.read_next(), Ok(Some(sse_wire::Item::Event(e))) if e.data() == "a"));
+    assert!(matches!(reader.read_next(), Ok(None)));
+    assert_eq!(reader.end(), Some(sse_wire::End::Complete));
 }

@@ -1,5 +1,6 @@
-//! Feature `std`: `io::EventReader` yields what the parser reports, however
-//! the reads are cut and whatever errors they return on the way;
+//! Feature `std`: `io::EventReader` yields what the parser reports, in
+//! order, with the same end-of-stream verdict, however the reads are cut and
+//! whatever errors they return on the way;
 //! `Frame::encode_io` writes what every other path writes, in few writes.
 #![cfg(feature = "std")]
 
@@ -10,10 +11,10 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
 use common::frames::encode_every_way;
-use common::{cut, drive, event_item, events_and_errors, last_retry, Item};
+use common::{cut, drive, event_item, last_retry, Item};
 use proptest::prelude::*;
-use sse_wire::io::{EventReader, ReadError};
-use sse_wire::{EncodeError, Frame, GrowableParser, Parser};
+use sse_wire::io::EventReader;
+use sse_wire::{EncodeError, End, Frame, GrowableParser, Parser, ReadError};
 use strategies::{spec, sse_like};
 
 /// A reader that hands out its chunks one read at a time, with an
@@ -48,7 +49,12 @@ fn collect<R: Read, D: sse_wire::Buffer, M: sse_wire::Buffer>(
 ) -> Vec<Item> {
     reader
         .map(|result| match result {
-            Ok(event) => event_item(event.event_type, event.data, event.last_event_id),
+            Ok(sse_wire::Item::Event(event)) => {
+                event_item(event.event_type, event.data, event.last_event_id)
+            }
+            Ok(sse_wire::Item::Retry(ms)) => Item::Retry(ms),
+            Ok(sse_wire::Item::Comment(text)) => Item::Comment(text),
+            Ok(other) => panic!("unexpected {other:?}"),
             Err(ReadError::Parse(error)) => Item::Error(error),
             Err(error) => panic!("unexpected {error}"),
         })
@@ -61,17 +67,20 @@ proptest! {
                                              raw in prop::collection::vec(any::<usize>(), 0..6),
                                              interrupts in prop::collection::vec(any::<bool>(), 8),
                                              block in 1usize..64) {
-        let expected = drive(&mut Parser::<6, 3>::new(), [&input[..]]);
+        let expected = drive(&mut Parser::<6, 3>::new().with_comments(true), [&input[..]]);
         let chunks = cut(&input, &raw)
             .into_iter()
             .zip(interrupts.into_iter().cycle())
             .map(|(chunk, interrupt)| (interrupt, chunk))
             .collect();
-        let mut reader = EventReader::with_parser(Reads { chunks }, GrowableParser::with_caps(6, 3))
-            .with_block_size(block);
-        prop_assert_eq!(collect(&mut reader), events_and_errors(&expected));
+        let parser = GrowableParser::with_caps(6, 3).with_comments(true);
+        let mut reader = EventReader::with_parser(Reads { chunks }, parser).with_block_size(block);
+        prop_assert_eq!(collect(&mut reader), expected.items.clone());
         prop_assert_eq!(reader.retry(), last_retry(&expected));
         prop_assert_eq!(reader.last_event_id(), expected.last_event_id.as_str());
+        prop_assert_eq!(reader.end(), Some(expected.end));
+        // Ended for good.
+        prop_assert!(reader.next().is_none());
     }
 
     #[test]
@@ -101,23 +110,67 @@ fn a_read_error_is_reported_and_reading_goes_on() {
     }
     let mut reader = EventReader::new(Flaky(0));
     let error = reader.next().unwrap().unwrap_err();
-    assert!(matches!(&error, ReadError::Io(e) if e.to_string() == "link down"));
+    assert!(matches!(&error, ReadError::Transport(e) if e.to_string() == "link down"));
     assert_eq!(
         error.to_string(),
         "reading the event stream failed: link down"
     );
     // The partly read event survives the error.
-    assert_eq!(reader.next().unwrap().unwrap().data, "a");
+    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "a");
     assert!(reader.next().is_none());
+    assert_eq!(reader.end(), Some(End::Complete));
 }
 
 #[test]
 fn a_shrunk_block_keeps_the_bytes_already_read() {
     let mut reader = EventReader::new(&b"data: one\n\ndata: two\n\n"[..]);
-    assert_eq!(reader.next().unwrap().unwrap().data, "one");
+    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "one");
     // The whole input was read into the first block; shrinking keeps it.
     let mut reader = reader.with_block_size(1);
-    assert_eq!(reader.next().unwrap().unwrap().data, "two");
+    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "two");
+    assert!(reader.next().is_none());
+}
+
+#[test]
+fn a_cut_off_event_is_told_apart_from_a_finished_stream() {
+    let mut reader = EventReader::new(&b"data: complete\n\nevent: answer\ndata: {\"half"[..]);
+    assert_eq!(reader.by_ref().count(), 1);
+    let Some(End::UnfinishedLine(held)) = reader.end() else {
+        panic!("{:?}", reader.end())
+    };
+    assert!(held.data && held.event_type && !held.id);
+    let mut reader = EventReader::new(&b"data: complete\n\n: bye\n"[..]);
+    assert_eq!(reader.by_ref().count(), 1);
+    assert_eq!(reader.end(), Some(End::Complete));
+}
+
+#[test]
+fn a_reader_claiming_more_than_the_block_is_an_error_and_reading_goes_on() {
+    // Breaks `Read`'s contract once, then behaves.
+    struct Liar(u8);
+    impl Read for Liar {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.0 += 1;
+            match self.0 {
+                1 => Ok(buf.len() + 1),
+                2 => {
+                    buf[..9].copy_from_slice(b"data: a\n\n");
+                    Ok(9)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+    let mut reader = EventReader::new(Liar(0)).with_block_size(16);
+    let error = reader.next().unwrap().unwrap_err();
+    assert!(matches!(
+        error,
+        ReadError::Overread {
+            returned: 17,
+            room: 16
+        }
+    ));
+    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "a");
     assert!(reader.next().is_none());
 }
 

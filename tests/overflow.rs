@@ -17,9 +17,15 @@ fn event(event_type: &str, data: &str, id: &str) -> Item {
 /// Runs `input` whole, byte by byte and at every split through a
 /// `Parser<8, 4>` with comments on, and checks each gives `expected`.
 fn check(input: &[u8], expected: &[Item], last_event_id: &str) {
+    let limits = common::Limits {
+        data: 8,
+        meta: 4,
+        comments: true,
+    };
     let expected = Outcome {
         items: expected.to_vec(),
         last_event_id: last_event_id.to_owned(),
+        end: common::reference::parse(input, limits).end,
     };
     let fresh = || Parser::<8, 4>::new().with_comments(true);
     assert_eq!(drive(&mut fresh(), [input]), expected, "whole");

@@ -1,5 +1,5 @@
 //! Feature `stream`: `stream::EventStream` yields what the parser reports,
-//! however the body is cut, whatever `Pending`s and transport errors come
+//! in order, with the same end-of-stream verdict, however the body is cut, whatever `Pending`s and transport errors come
 //! on the way, and wakes correctly.
 #![cfg(feature = "stream")]
 
@@ -12,11 +12,19 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use common::{cut, drive, event_item, events_and_errors, last_retry, Item};
+use common::{cut, drive, event_item, last_retry, Item};
 use futures_core::Stream;
 use proptest::prelude::*;
-use sse_wire::stream::{EventStream, EventStreamExt, StreamError};
-use sse_wire::{GrowableParser, Parser};
+use sse_wire::stream::{EventStream, EventStreamExt};
+use sse_wire::{End, GrowableParser, OwnedEvent, OwnedItem, Parser, ReadError};
+
+/// The event of an item that must be one.
+fn event<E: std::fmt::Debug>(item: &Result<OwnedItem, ReadError<E>>) -> &OwnedEvent {
+    match item {
+        Ok(sse_wire::Item::Event(event)) => event,
+        other => panic!("expected an event, got {other:?}"),
+    }
+}
 use strategies::sse_like;
 
 /// What the body does at each poll.
@@ -79,7 +87,7 @@ proptest! {
     fn stream_yields_what_the_parser_reports(input in sse_like(),
                                              raw in prop::collection::vec(any::<usize>(), 0..6),
                                              pending in prop::collection::vec(any::<bool>(), 8)) {
-        let expected = drive(&mut Parser::<6, 3>::new(), [&input[..]]);
+        let expected = drive(&mut Parser::<6, 3>::new().with_comments(true), [&input[..]]);
         let mut steps = VecDeque::new();
         for (chunk, pause) in cut(&input, &raw).into_iter().zip(pending.into_iter().cycle()) {
             if pause {
@@ -87,18 +95,25 @@ proptest! {
             }
             steps.push_back(Step::Chunk(chunk));
         }
-        let mut events = EventStream::with_parser(Body(steps), GrowableParser::with_caps(6, 3));
+        let parser = GrowableParser::with_caps(6, 3).with_comments(true);
+        let mut events = EventStream::with_parser(Body(steps), parser);
         let items: Vec<Item> = run(&mut events)
             .into_iter()
             .map(|item| match item {
-                Ok(event) => event_item(event.event_type, event.data, event.last_event_id),
-                Err(StreamError::Parse(error)) => Item::Error(error),
+                Ok(sse_wire::Item::Event(event)) => {
+                    event_item(event.event_type, event.data, event.last_event_id)
+                }
+                Ok(sse_wire::Item::Retry(ms)) => Item::Retry(ms),
+                Ok(sse_wire::Item::Comment(text)) => Item::Comment(text),
+                Ok(other) => panic!("unexpected {other:?}"),
+                Err(ReadError::Parse(error)) => Item::Error(error),
                 Err(error) => panic!("unexpected {error}"),
             })
             .collect();
-        prop_assert_eq!(items, events_and_errors(&expected));
+        prop_assert_eq!(items, expected.items.clone());
         prop_assert_eq!(events.retry(), last_retry(&expected));
         prop_assert_eq!(events.last_event_id(), expected.last_event_id.as_str());
+        prop_assert_eq!(events.end(), Some(expected.end));
     }
 }
 
@@ -111,15 +126,15 @@ fn transport_errors_pass_through_and_the_stream_goes_on() {
     ]));
     let items = run(body.sse_events());
     assert_eq!(items.len(), 2);
-    assert_eq!(items[0], Err(StreamError::Transport("reset")));
-    let event = items[1].as_ref().unwrap();
+    assert_eq!(items[0], Err(ReadError::Transport("reset")));
+    let event = event(&items[1]);
     assert_eq!(
         (event.data.as_str(), event.last_event_id.as_str()),
         ("a", "1")
     );
     assert_eq!(
-        StreamError::<&str>::Transport("reset").to_string(),
-        "the byte stream failed: reset"
+        ReadError::<&str>::Transport("reset").to_string(),
+        "reading the event stream failed: reset"
     );
 }
 
@@ -137,6 +152,25 @@ fn after_the_end_it_stays_ended_without_polling_the_body_again() {
     let mut events = Once(false).sse_events();
     assert_eq!(run(&mut events).len(), 0);
     assert_eq!(run(&mut events).len(), 0);
+    assert_eq!(events.end(), Some(End::Complete));
+}
+
+#[test]
+fn retries_and_comments_come_in_stream_order() {
+    let body = Body(VecDeque::from([Step::Chunk(
+        b": hi\nretry: 5\ndata: a\n\nretry: 18446744073709551615\ndata: b".to_vec(),
+    )]));
+    let parser = GrowableParser::default().with_comments(true);
+    let items = run(EventStream::with_parser(body, parser));
+    assert_eq!(
+        items,
+        [
+            Ok(sse_wire::Item::Comment("hi".to_owned())),
+            Ok(sse_wire::Item::Retry(5)),
+            Ok(sse_wire::Item::Event(OwnedEvent::new("message", "a", ""))),
+            Ok(sse_wire::Item::Retry(u64::MAX)),
+        ]
+    );
 }
 
 #[test]
@@ -148,11 +182,11 @@ fn a_fixed_capacity_parser_works_under_the_stream_too() {
     assert_eq!(items.len(), 2);
     assert!(matches!(
         items[0],
-        Err(StreamError::Parse(sse_wire::ParseError::DataTooLong {
+        Err(ReadError::Parse(sse_wire::ParseError::DataTooLong {
             capacity: 4
         }))
     ));
-    assert_eq!(items[1].as_ref().unwrap().data, "1");
+    assert_eq!(event(&items[1]).data, "1");
 }
 
 #[test]
@@ -181,5 +215,5 @@ fn a_stream_that_is_not_unpin_is_taken_as_it_is() {
     };
     let items = run(body.sse_events());
     assert_eq!(items.len(), 1);
-    assert_eq!(items[0].as_ref().unwrap().data, "pinned");
+    assert_eq!(event(&items[0]).data, "pinned");
 }

@@ -90,6 +90,7 @@ fn borrowed_data_is_held_to_the_data_capacity() {
                 },
             ],
             last_event_id: String::new(),
+            end: sse_wire::End::Complete,
         };
         assert_eq!(outcome, expected, "chunks of {size}");
     }

@@ -41,9 +41,13 @@ pub fn drive<'a, D: Buffer, M: Buffer>(
             }
         }
     }
+    // The verdict reads the state before `finish` resets it; the last
+    // event ID survives the reset.
+    let end = parser.finish();
     Outcome {
         items,
         last_event_id: parser.last_event_id().to_owned(),
+        end,
     }
 }
 
@@ -108,19 +112,8 @@ pub fn assert_parses_to(input: &[u8], expected: &Outcome) {
     }
 }
 
-/// What an owned-event adaptor must yield for a stream: the events and
-/// errors of `outcome`, in order, without its retries and comments.
-pub fn events_and_errors(outcome: &Outcome) -> Vec<Item> {
-    outcome
-        .items
-        .iter()
-        .filter(|item| matches!(item, Item::Event { .. } | Item::Error(_)))
-        .cloned()
-        .collect()
-}
-
 /// The last reconnection time in `outcome`.
-pub fn last_retry(outcome: &Outcome) -> Option<u32> {
+pub fn last_retry(outcome: &Outcome) -> Option<u64> {
     outcome.items.iter().rev().find_map(|item| match item {
         Item::Retry(ms) => Some(*ms),
         _ => None,

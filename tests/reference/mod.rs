@@ -18,7 +18,7 @@
 //! unterminated last line, which otherwise has no effect.
 #![allow(dead_code)]
 
-use sse_wire::ParseError;
+use sse_wire::{End, ParseError, Unfinished};
 
 /// One thing the parser reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,16 +28,28 @@ pub enum Item {
         data: String,
         id: String,
     },
-    Retry(u32),
+    Retry(u64),
     Comment(String),
     Error(ParseError),
 }
 
-/// What a whole stream gives: the items in order and the final last event ID.
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
+/// What a whole stream gives: the items in order, the final last event ID,
+/// and how the stream ended (`EventParser::finish`'s verdict).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub items: Vec<Item>,
     pub last_event_id: String,
+    pub end: End,
+}
+
+impl Default for Outcome {
+    fn default() -> Self {
+        Outcome {
+            items: Vec::new(),
+            last_event_id: String::new(),
+            end: End::Complete,
+        }
+    }
 }
 
 /// Capacities and options of the parser being modelled.
@@ -110,11 +122,14 @@ pub fn parse(input: &[u8], limits: Limits) -> Outcome {
     let mut event_type = String::new();
     let mut id_buffer = String::new();
     let mut skipping = false;
+    // An `id` line of the open block set the ID buffer (to any value).
+    let mut id_in_block = false;
 
     for line in complete_lines(text) {
         if line.is_empty() {
             // Dispatch.
             out.last_event_id = id_buffer.clone();
+            id_in_block = false;
             if skipping || data.is_empty() {
                 skipping = false;
                 data.clear();
@@ -166,9 +181,12 @@ pub fn parse(input: &[u8], limits: Limits) -> Outcome {
                     capacity: limits.data,
                 })
             }
-            "event" if value.len() > limits.meta => Some(ParseError::EventTypeTooLong {
-                capacity: limits.meta,
-            }),
+            "event" if value.len() > limits.meta => {
+                event_type.clear();
+                Some(ParseError::EventTypeTooLong {
+                    capacity: limits.meta,
+                })
+            }
             "event" => {
                 event_type = value.to_owned();
                 None
@@ -179,15 +197,17 @@ pub fn parse(input: &[u8], limits: Limits) -> Outcome {
             "id" => {
                 if !value.contains('\0') {
                     id_buffer = value.to_owned();
+                    id_in_block = true;
                 }
                 None
             }
             "retry" => {
-                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-                    let ms = value.bytes().fold(0u32, |ms, b| {
-                        ms.saturating_mul(10).saturating_add(u32::from(b - b'0'))
-                    });
-                    out.items.push(Item::Retry(ms));
+                // Digits only, read as an unsigned 64-bit number; one that
+                // does not fit is ignored, as Chromium does.
+                if value.bytes().all(|b| b.is_ascii_digit()) {
+                    if let Ok(ms) = value.parse::<u64>() {
+                        out.items.push(Item::Retry(ms));
+                    }
                 }
                 None
             }
@@ -202,19 +222,39 @@ pub fn parse(input: &[u8], limits: Limits) -> Outcome {
     // The unterminated last line takes no effect, but a streaming parser
     // reports an overflow as soon as the bytes that overflow arrive: once a
     // value has bytes, its line has started.
+    // The verdict at the end: what the open block held. A cut last line
+    // counts once a byte of its value arrived (before that its field is
+    // not known for sure).
+    let mut held = Unfinished {
+        data: !data.is_empty(),
+        event_type: !event_type.is_empty(),
+        id: id_in_block,
+    };
+    let finish = |out: &mut Outcome, held: Unfinished, skipping: bool| {
+        out.end = if !tail.is_empty() {
+            End::UnfinishedLine(held)
+        } else if skipping || held.data || held.event_type || held.id {
+            End::UnfinishedEvent(held)
+        } else {
+            End::Complete
+        };
+    };
     if skipping {
+        finish(&mut out, held, skipping);
         return out;
     }
-    let Some(colon) = tail.iter().position(|&b| b == b':') else {
+    let value = tail.iter().position(|&b| b == b':').and_then(|colon| {
+        let raw = &tail[colon + 1..];
+        let raw = raw.strip_prefix(b" ").unwrap_or(raw);
+        (!raw.is_empty()).then_some((&tail[..colon], raw))
+    });
+    let Some((name, raw)) = value else {
+        finish(&mut out, held, skipping);
         return out;
     };
-    let raw = &tail[colon + 1..];
-    let raw = raw.strip_prefix(b" ").unwrap_or(raw);
-    if raw.is_empty() {
-        return out;
-    }
-    let value_len = decode_so_far(raw).len();
-    let overflow = match &tail[..colon] {
+    let decoded = decode_so_far(raw);
+    let value_len = decoded.len();
+    let overflow = match name {
         b"data" => {
             let joined_len = data.len().saturating_sub(1);
             let new_len = if data.is_empty() { 0 } else { joined_len + 1 } + value_len;
@@ -230,6 +270,17 @@ pub fn parse(input: &[u8], limits: Limits) -> Outcome {
         }),
         _ => None,
     };
+    match (name, overflow) {
+        // An overflowing line opened the data all the same, and leaves no
+        // event type; an overflowing ID never becomes pending.
+        (b"data", _) => held.data = true,
+        (b"event", None) => held.event_type = !decoded.is_empty(),
+        (b"event", Some(_)) => held.event_type = false,
+        // An ID with a NUL would be ignored at its line end.
+        (b"id", None) => held.id |= !raw.contains(&0),
+        _ => {}
+    }
     out.items.extend(overflow.map(Item::Error));
+    finish(&mut out, held, overflow.is_some());
     out
 }

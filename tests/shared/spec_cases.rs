@@ -105,8 +105,13 @@ spec_cases! {
     retry_hex_is_ignored: b"retry: 0x10\n" => [], "";
     retry_non_ascii_digit_is_ignored: b"retry: \xEF\xBC\x91\n" => [], "";
     retry_u32_max_is_exact: b"retry: 4294967295\n" => [retry(4294967295)], "";
-    retry_just_over_u32_saturates: b"retry: 4294967296\n" => [retry(4294967295)], "";
-    retry_huge_saturates: b"retry: 99999999999999999999999999\n" => [retry(4294967295)], "";
+    retry_just_over_u32_is_exact: b"retry: 4294967296\n" => [retry(4294967296)], "";
+    retry_u64_max_is_exact: b"retry: 18446744073709551615\n" => [retry(18446744073709551615)], "";
+    retry_u64_max_with_leading_zeros_is_exact: b"retry: 000018446744073709551615\n" => [retry(18446744073709551615)], "";
+    retry_just_over_u64_is_ignored: b"retry: 18446744073709551616\n" => [], "";
+    retry_ten_to_the_thirty_is_ignored: b"retry: 1000000000000000000000000000000\n" => [], "";
+    retry_too_big_then_valid: b"retry: 99999999999999999999999999\nretry: 7\n" => [retry(7)], "";
+    retry_too_big_in_an_event_does_not_stop_it: b"data: a\nretry: 184467440737095516150\n\n" => [event("message", "a", "")], "";
     retry_does_not_dispatch: b"retry: 5\n\n" => [retry(5)], "";
     retry_inside_an_event: b"data: a\nretry: 5\n\n" => [retry(5), event("message", "a", "")], "";
     retry_in_unterminated_line_is_discarded: b"retry: 5" => [], "";

@@ -17,7 +17,7 @@ use sse_wire::{Encoder, Frame, Lexer, Parser, Progress, Status};
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Expect {
     Event(&'static str, &'static str, &'static str),
-    Retry(u32),
+    Retry(u64),
     Comment(&'static str),
 }
 
@@ -25,7 +25,7 @@ const fn event(event_type: &'static str, data: &'static str, id: &'static str) -
     Expect::Event(event_type, data, id)
 }
 
-const fn retry(ms: u32) -> Expect {
+const fn retry(ms: u64) -> Expect {
     Expect::Retry(ms)
 }
 
