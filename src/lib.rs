@@ -127,6 +127,7 @@ mod encoder;
 mod item;
 mod lexer;
 mod parser;
+mod pieces;
 mod utf8;
 
 #[cfg(feature = "embedded-io")]
@@ -147,6 +148,7 @@ pub use lexer::{Field, Lexer, Token};
 #[cfg(feature = "alloc")]
 pub use owned::{GrowableParser, OwnedEvent, OwnedItem};
 pub use parser::{End, Event, EventParser, ParseError, Parser, Status, Unfinished};
+pub use pieces::{DataPiece, EventEnd, Piece, PieceParser};
 
 // The README's examples are doctests too, so they cannot drift.
 #[cfg(doctest)]

@@ -403,6 +403,32 @@ pub enum End {
 }
 
 impl End {
+    /// The verdict on the state a stream stopped in: the lexer's place, the
+    /// event type and IDs, whether a `data` line had arrived in the open
+    /// block, whether an `id` line without a NUL is open, and whether the
+    /// block is being skipped after an overflow. Both parsers decide it
+    /// here.
+    pub(crate) fn verdict<M: Buffer>(
+        lexer: &Lexer,
+        meta: &Meta<M>,
+        data: bool,
+        open_id: bool,
+        skipping: bool,
+    ) -> End {
+        let held = Unfinished {
+            data,
+            event_type: !meta.event_type.is_empty(),
+            id: meta.has_pending_id() || open_id,
+        };
+        if lexer.in_line() {
+            End::UnfinishedLine(held)
+        } else if skipping || held.data || held.event_type || held.id {
+            End::UnfinishedEvent(held)
+        } else {
+            End::Complete
+        }
+    }
+
     /// Whether nothing was lost: [`End::Complete`].
     ///
     /// ```
@@ -621,20 +647,16 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// ```
     pub fn finish(&mut self) -> End {
         self.take_back();
-        let held = Unfinished {
-            data: self.has_data,
-            event_type: !self.meta.event_type.is_empty(),
-            // An `id` line cut off counts unless it holds a NUL, which
-            // would have made its line end ignore it.
-            id: self.meta.has_pending_id() || self.line == Line::Id { nul: false },
-        };
-        let end = if self.lexer.in_line() {
-            End::UnfinishedLine(held)
-        } else if self.skipping || held.data || held.event_type || held.id {
-            End::UnfinishedEvent(held)
-        } else {
-            End::Complete
-        };
+        // An `id` line cut off counts unless it holds a NUL, which would
+        // have made its line end ignore it.
+        let open_id = self.line == Line::Id { nul: false };
+        let end = End::verdict(
+            &self.lexer,
+            &self.meta,
+            self.has_data,
+            open_id,
+            self.skipping,
+        );
         self.reset();
         end
     }

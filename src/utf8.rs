@@ -109,7 +109,7 @@ impl Utf8 {
     /// Tries to finish the pending sequence with the first bytes of `piece`;
     /// returns the rest of `piece`. A byte that cannot continue the sequence
     /// ends its maximal subpart (one U+FFFD) and is left for fresh decoding.
-    fn resume<'a, E>(
+    pub(crate) fn resume<'a, E>(
         &mut self,
         mut piece: &'a [u8],
         sink: &mut impl FnMut(&[u8]) -> Result<(), E>,
@@ -173,6 +173,34 @@ impl Utf8 {
         }
         self.len = 0;
         sink(REPLACEMENT.as_bytes())
+    }
+
+    /// Splits off the end of `piece` that starts a sequence `piece` does
+    /// not finish, keeps it as pending, and returns the rest, which decodes
+    /// the same on its own as in the whole stream (valid or not). Only for a
+    /// decoder with nothing pending.
+    pub(crate) fn keep_unfinished<'a>(&mut self, piece: &'a [u8]) -> &'a [u8] {
+        // An unfinished sequence is a lead byte and fewer continuation
+        // bytes than it needs: at most three bytes, starting at the last
+        // byte that is not a continuation byte.
+        let len = piece.len();
+        let mut lead = len;
+        while lead > 0 && len - lead < 3 && piece[lead - 1] & 0xC0 == 0x80 {
+            lead -= 1;
+        }
+        let Some(start) = lead.checked_sub(1) else {
+            return piece;
+        };
+        let tail = &piece[start..];
+        match str::from_utf8(tail) {
+            Err(error) if error.valid_up_to() == 0 && error.error_len().is_none() => {
+                let keep = tail.len().min(3);
+                self.pending[..keep].copy_from_slice(&tail[..keep]);
+                self.len = keep as u8;
+                &piece[..start]
+            }
+            _ => piece,
+        }
     }
 
     /// Whether no bytes of an unfinished sequence are pending.

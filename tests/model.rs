@@ -5,8 +5,9 @@
 mod common;
 mod strategies;
 
-use common::{drive, parse_bytewise, parse_split, reference, Limits};
+use common::{cut, drive, drive_pieces, parse_bytewise, parse_split, reference, Limits};
 use proptest::prelude::*;
+use sse_wire::PieceParser;
 use strategies::sse_like;
 
 proptest! {
@@ -20,6 +21,30 @@ proptest! {
     #[test]
     fn agrees_with_model_on_arbitrary_bytes(input in prop::collection::vec(any::<u8>(), 0..400)) {
         prop_assert_eq!(parse_split(&input, &[], true), reference::parse(&input, Limits::UNBOUNDED));
+    }
+
+    #[test]
+    fn pieces_agree_with_model_on_arbitrary_bytes(input in prop::collection::vec(any::<u8>(), 0..400),
+                                                  raw in prop::collection::vec(any::<usize>(), 0..6)) {
+        let limits = Limits { data: usize::MAX, meta: 3, comments: false };
+        let model = reference::parse(&input, limits);
+        let chunks = cut(&input, &raw);
+        let mut pieces = PieceParser::<heapless::Vec<u8, 3>>::new();
+        prop_assert_eq!(&drive_pieces(&mut pieces, chunks.iter().map(|c| &c[..])), &model);
+    }
+
+    #[test]
+    fn pieces_agree_with_model_on_sse_like_streams(input in sse_like(),
+                                                   raw in prop::collection::vec(any::<usize>(), 0..6)) {
+        // Large events with small type and ID buffers: the data never
+        // overflows, the type and ID can.
+        let limits = Limits { data: usize::MAX, meta: 3, comments: false };
+        let model = reference::parse(&input, limits);
+        let chunks = cut(&input, &raw);
+        let mut pieces = PieceParser::<heapless::Vec<u8, 3>>::new();
+        prop_assert_eq!(&drive_pieces(&mut pieces, chunks.iter().map(|c| &c[..])), &model);
+        let mut pieces = PieceParser::<heapless::Vec<u8, 3>>::new();
+        prop_assert_eq!(&drive_pieces(&mut pieces, input.chunks(1)), &model);
     }
 
     #[test]

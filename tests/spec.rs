@@ -35,6 +35,8 @@ macro_rules! spec_cases {
                     end: model.end,
                 };
                 assert_parses_to($input, &expected);
+                // The piece parser, with no data buffer, agrees.
+                common::assert_pieces_give($input, &expected);
                 // The plain model must agree with every case too, or the
                 // model tests would prove nothing.
                 assert_eq!(model, expected, "reference model");

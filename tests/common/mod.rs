@@ -9,7 +9,7 @@ pub mod examples;
 pub mod frames;
 
 pub use reference::{Item, Limits, Outcome};
-use sse_wire::{Buffer, EventParser, Status};
+use sse_wire::{Buffer, EventParser, Piece, PieceParser, Status};
 
 /// Feeds `chunks` to `parser` in order and collects everything it reports.
 pub fn drive<'a, D: Buffer, M: Buffer>(
@@ -48,6 +48,102 @@ pub fn drive<'a, D: Buffer, M: Buffer>(
         items,
         last_event_id: parser.last_event_id().to_owned(),
         end,
+    }
+}
+
+/// Feeds `chunks` to a piece parser and collects what it reports, in the
+/// event parser's vocabulary: each dispatched event with its data pieces
+/// joined, retries, errors, and the verdict at the end. Checks on the way
+/// that no piece is empty, that pieces come only inside an event, and that
+/// an event whose type or ID overflowed is not dispatched.
+pub fn drive_pieces<'a, M: Buffer>(
+    parser: &mut PieceParser<M>,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Outcome {
+    let mut items = Vec::new();
+    let mut data = String::new();
+    let mut failed = false;
+    for chunk in chunks {
+        let mut input = chunk;
+        loop {
+            match parser.next(&mut input) {
+                Ok(Piece::NeedInput) => {
+                    assert!(input.is_empty(), "NeedInput with input left");
+                    break;
+                }
+                Ok(Piece::Data(piece)) => {
+                    assert!(!piece.is_empty(), "an empty piece");
+                    let before = data.len();
+                    data.extend(piece.chunks());
+                    assert_eq!(data.len() - before, piece.len());
+                    if let Some(text) = piece.as_str() {
+                        assert_eq!(text, &data[before..]);
+                    }
+                }
+                Ok(Piece::EventEnd(end)) => {
+                    assert_eq!(end.dispatched, !failed, "dispatched after an error?");
+                    let data = std::mem::take(&mut data);
+                    failed = false;
+                    if end.dispatched {
+                        items.push(Item::Event {
+                            event_type: end.event_type.to_owned(),
+                            data,
+                            id: end.last_event_id.to_owned(),
+                        });
+                    }
+                }
+                Ok(Piece::Retry(ms)) => items.push(Item::Retry(ms)),
+                Ok(other) => panic!("unexpected {other:?}"),
+                Err(error) => {
+                    failed = true;
+                    items.push(Item::Error(error));
+                }
+            }
+        }
+    }
+    let end = parser.finish();
+    Outcome {
+        items,
+        last_event_id: parser.last_event_id().to_owned(),
+        end,
+    }
+}
+
+/// The piece parser the spec tests use: the meta room of [`Roomy`].
+pub type RoomyPieces = PieceParser<heapless::Vec<u8, 256>>;
+
+/// Checks that the piece parser gives `expected` (without its comments,
+/// which it does not report) for `input` whole, byte by byte, at every
+/// two-way split and, for short inputs, at every three-way split.
+pub fn assert_pieces_give(input: &[u8], expected: &Outcome) {
+    let mut expected = expected.clone();
+    expected
+        .items
+        .retain(|item| !matches!(item, Item::Comment(_)));
+    let run = |chunks: Vec<&[u8]>| drive_pieces(&mut RoomyPieces::new(), chunks);
+    assert_eq!(run(vec![input]), expected, "pieces, whole input");
+    assert_eq!(
+        run(input.chunks(1).collect()),
+        expected,
+        "pieces, one byte per call"
+    );
+    if cfg!(miri) {
+        return;
+    }
+    for a in 0..=input.len() {
+        let (x, rest) = input.split_at(a);
+        assert_eq!(run(vec![x, rest]), expected, "pieces, split at {a}");
+        if input.len() <= 48 {
+            for b in 0..=rest.len() {
+                let (y, z) = rest.split_at(b);
+                assert_eq!(
+                    run(vec![x, y, z]),
+                    expected,
+                    "pieces, split at {a}, {}",
+                    a + b
+                );
+            }
+        }
     }
 }
 
