@@ -44,6 +44,7 @@
 //!             )),
 //!             Ok(Status::Retry(ms)) => seen.push(format!("retry {ms}")),
 //!             Ok(Status::Comment(_)) => {}
+//!             Ok(_) => {} // `Status` may grow
 //!             // A value did not fit: that event is skipped, parsing goes on.
 //!             Err(error) => seen.push(error.to_string()),
 //!         }

@@ -84,6 +84,7 @@ pub type Parser<const DATA: usize, const META: usize = 64> =
 ///             }
 ///             Ok(Status::Retry(ms)) => assert_eq!(ms, 3000),
 ///             Ok(Status::Comment(_)) => {}
+///             Ok(_) => {} // `Status` may grow
 ///             Err(error) => eprintln!("skipped an event: {error}"),
 ///         }
 ///     }
@@ -153,7 +154,12 @@ enum Cleanup {
 }
 
 /// What [`EventParser::next`] found. Each variant says what to do next.
+///
+/// It is `#[non_exhaustive]`: a later version may report more (the lexer's
+/// [`Token`] and [`Field`], which follow the standard's closed grammar, are
+/// exhaustive). Treat a variant you do not know as one to skip.
 #[must_use]
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status<'p> {
     /// The input is used up: call again with the next chunk. Nothing is lost;

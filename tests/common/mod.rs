@@ -37,6 +37,7 @@ pub fn drive<'a, D: Buffer, M: Buffer>(
                 }
                 Ok(Status::Retry(ms)) => items.push(Item::Retry(ms)),
                 Ok(Status::Comment(text)) => items.push(Item::Comment(text.to_owned())),
+                Ok(other) => panic!("unexpected {other:?}"),
                 Err(error) => items.push(Item::Error(error)),
             }
         }

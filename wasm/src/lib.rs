@@ -128,7 +128,7 @@ pub extern "C" fn feed(len: usize) -> isize {
                 out.write_str("}\n")
             })(),
             Ok(Status::Retry(ms)) => writeln!(out, "{{\"retry\":{ms}}}"),
-            Ok(Status::Comment(_)) => Ok(()),
+            Ok(_) => Ok(()),
             Err(error) => writeln!(out, "{{\"error\":\"{error}\"}}"),
         };
         if written.is_err() {

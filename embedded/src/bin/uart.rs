@@ -108,7 +108,7 @@ fn main() -> ! {
                 Ok(Status::Event(event)) => {
                     hprintln!("[{}] {}", event.event_type(), event.data());
                 }
-                Ok(Status::Comment(_)) => {}
+                Ok(_) => {}
                 Err(error) => hprintln!("skipped: {}", error),
             }
         }
