@@ -113,7 +113,7 @@ use alloc::vec::Vec;
 
 #[cfg(feature = "alloc")]
 /// Bytes that grow on demand up to a fixed cap: the [`Buffer`] of
-/// [`GrowableParser`].
+/// [`GrowableParser`](crate::GrowableParser).
 ///
 /// It starts empty and allocates only as text arrives, so a parser with a
 /// generous cap costs little until a large event comes. Its allocation is

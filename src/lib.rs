@@ -18,6 +18,12 @@
 //! 2. [`EventParser`] (usually through the [`Parser`] alias): the lexer plus
 //!    the standard's buffers in storage the caller sizes, yielding
 //!    [`Event`]s, reconnection times and the last event ID.
+//!    [`PieceParser`] is the same layer without a data buffer, for events
+//!    of any size on fixed memory: it hands out each event's data in
+//!    [`Piece`]s as they arrive, borrowed from the input where they lie
+//!    whole in it, and the event's type and ID with its blank line.
+//!    [`EventParser::finish`] and [`PieceParser::finish`] tell a stream that
+//!    ended between events from one cut off mid-event ([`End`]).
 //! 3. [`Frame`] and [`Encoder`]: events, comments and retry hints to bytes,
 //!    into a slice, a [`core::fmt::Write`], or resumably through an output
 //!    buffer of any size; with the exact length known up front.
@@ -101,9 +107,9 @@
 //!
 //! | feature | adds | needs |
 //! |---|---|---|
-//! | `alloc` | [`CappedBytes`], [`GrowableParser`] (the same parser over growable storage with a cap), [`OwnedEvent`], [`Frame::encode_to_vec`] | `alloc` |
-//! | `std` | [`io::EventReader`] (events from a `std::io::Read`), [`Frame::encode_io`] | `std`, implies `alloc` |
-//! | `stream` | [`stream::EventStream`]: a `Stream` of byte chunks to a `Stream` of owned events | `futures-core`, implies `alloc` |
+//! | `alloc` | [`CappedBytes`], [`GrowableParser`] (the same parser over growable storage with a cap), [`OwnedEvent`], [`OwnedItem`], [`Frame::encode_to_vec`] | `alloc` |
+//! | `std` | [`io::EventReader`] ([`Item`]s from a `std::io::Read`), [`Frame::encode_io`] | `std`, implies `alloc` |
+//! | `stream` | [`stream::EventStream`]: a `Stream` of byte chunks to a `Stream` of owned [`Item`]s | `futures-core`, implies `alloc` |
 //! | `embedded-io` | [`embedded::EventReader`] (the parser over an `embedded_io::Read`), [`Frame::encode_embedded`] | `embedded-io` |
 //! | `embedded-io-async` | the same over the async traits | `embedded-io-async`, implies `embedded-io` |
 #![no_std]
