@@ -104,7 +104,7 @@ fn decode(chunk: usize) -> Result<ExitCode, String> {
                 Ok(Status::Retry(ms)) => {
                     writeln!(out, "{{\"retry\":{ms}}}").map_err(write_error)?
                 }
-                Ok(Status::Comment(_)) => {}
+                Ok(_) => {}
                 Err(error) => {
                     eprintln!("sse: {error}");
                     skipped = true;
