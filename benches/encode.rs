@@ -1,6 +1,8 @@
 //! Encoder throughput (bytes written per second): small events, 1 MiB of
 //! data, multi-line data, and the resumable encoder through a 64-byte
-//! buffer; with a plain copy of the same number of bytes for scale.
+//! buffer, also asking for the remaining length after every write (as a
+//! sender that reports progress does); with a plain copy of the same number
+//! of bytes for scale.
 //!
 //! `cargo bench --bench encode`
 
@@ -66,6 +68,25 @@ fn bench(c: &mut Criterion) {
                         sent += black_box(&tx[..n]).len();
                         if progress == Progress::Done {
                             return sent;
+                        }
+                    }
+                });
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new(name, "64-byte buffer, remaining_len after each write"),
+            &frame,
+            |b, frame| {
+                b.iter(|| {
+                    let mut encoder = Encoder::new(frame).unwrap();
+                    let mut tx = [0u8; 64];
+                    let mut left = 0usize;
+                    loop {
+                        let (progress, n) = encoder.encode(&mut tx);
+                        black_box(&tx[..n]);
+                        left = left.wrapping_add(black_box(encoder.remaining_len()));
+                        if progress == Progress::Done {
+                            return left;
                         }
                     }
                 });

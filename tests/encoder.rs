@@ -239,6 +239,60 @@ fn one_byte_output_buffers_give_the_same_bytes() {
     assert_eq!(encoder.remaining_len(), 0);
 }
 
+/// The remaining length is kept as a count: after every step of every size
+/// it and the bytes written so far add up to the frame's length, for large
+/// frames of every kind, and a clone taken midway keeps its own count.
+#[test]
+fn remaining_len_plus_written_is_the_encoded_len_at_every_step() {
+    let breaks = ["\n", "\r", "\r\n"];
+    let data: String = (0..3000)
+        .map(|i| format!("line {i} é{}", breaks[i % 3]))
+        .collect();
+    let frames = [
+        Frame::data(&data),
+        Frame::Event {
+            event_type: Some("bulk"),
+            id: Some("12"),
+            data: Some(&data),
+        },
+        Frame::Comment(&data),
+        Frame::Retry(u64::MAX),
+    ];
+    for frame in frames {
+        let len = frame.encoded_len().unwrap();
+        let mut whole = vec![0u8; len];
+        assert_eq!(frame.encode_to_slice(&mut whole), Ok(len));
+        for step in [1, 7, 64] {
+            let mut encoder = Encoder::new(&frame).unwrap();
+            assert_eq!(encoder.remaining_len(), len);
+            let mut out = Vec::new();
+            let mut buf = vec![0u8; step];
+            let mut midway = None;
+            loop {
+                let (progress, n) = encoder.encode(&mut buf);
+                out.extend_from_slice(&buf[..n]);
+                assert_eq!(encoder.remaining_len() + out.len(), len, "step {step}");
+                if midway.is_none() && out.len() >= len / 2 {
+                    midway = Some((encoder.clone(), out.len()));
+                }
+                if progress == Progress::Done {
+                    break;
+                }
+            }
+            assert_eq!(out, whole);
+            assert_eq!(encoder.encode(&mut buf), (Progress::Done, 0));
+            assert_eq!(encoder.remaining_len(), 0);
+
+            let (mut clone, at) = midway.unwrap();
+            assert_eq!(clone.remaining_len(), len - at);
+            let mut rest = vec![0u8; len - at];
+            assert_eq!(clone.encode(&mut rest), (Progress::Done, len - at));
+            assert_eq!(rest, whole[at..]);
+            assert_eq!(clone.remaining_len(), 0);
+        }
+    }
+}
+
 #[test]
 fn finished_encoder_writes_nothing_more() {
     let mut encoder = Encoder::new(&Frame::Retry(1)).unwrap();

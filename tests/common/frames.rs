@@ -76,14 +76,17 @@ pub fn expected(specs: &[Spec]) -> Outcome {
     out
 }
 
-/// Encodes through the resumable encoder with output buffers of `size`.
+/// Encodes through the resumable encoder with output buffers of `size`,
+/// checking at every step that what it says remains is what it then writes.
 pub fn encode_incrementally(frame: &Frame<'_>, size: usize) -> Vec<u8> {
     let mut encoder = Encoder::new(frame).unwrap();
+    let total = encoder.remaining_len();
     let mut out = Vec::new();
     let mut buf = vec![0u8; size];
     loop {
         let (progress, n) = encoder.encode(&mut buf);
         out.extend_from_slice(&buf[..n]);
+        assert_eq!(encoder.remaining_len(), total - out.len(), "remaining_len");
         if progress == Progress::Done {
             return out;
         }
