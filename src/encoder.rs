@@ -709,7 +709,7 @@ enum Stage {
     Blank,
     /// `retry: `.
     RetryName,
-    /// The retry value's digit for `divisor`.
+    /// The retry value's digit for `exponent`.
     Digits,
     /// The LF after a retry value.
     RetryEnd,
@@ -731,10 +731,10 @@ struct Pieces<'a> {
     line: &'a str,
     /// Write comment lines (`: `), not data lines (`data: `).
     comment: bool,
-    /// The retry value.
+    /// What is left of the retry value: its digits not yet written.
     retry: u64,
     /// The power of ten of the retry value's next digit.
-    divisor: u64,
+    exponent: u32,
 }
 
 impl<'a> Pieces<'a> {
@@ -747,7 +747,7 @@ impl<'a> Pieces<'a> {
             line: "",
             comment: false,
             retry: 0,
-            divisor: 1,
+            exponent: 0,
         };
         match *frame {
             Frame::Event {
@@ -768,9 +768,7 @@ impl<'a> Pieces<'a> {
             Frame::Retry(value) => {
                 pieces.stage = Stage::RetryName;
                 pieces.retry = value;
-                while pieces.divisor <= value / 10 {
-                    pieces.divisor *= 10;
-                }
+                pieces.exponent = leading_exponent(value);
             }
         }
         pieces
@@ -844,11 +842,22 @@ impl<'a> Iterator for Pieces<'a> {
                 Stage::Blank => break ("\n", Stage::Done),
                 Stage::RetryName => break ("retry: ", Stage::Digits),
                 Stage::Digits => {
-                    let digit = (self.retry / self.divisor % 10) as usize;
-                    self.divisor /= 10;
-                    let next = match self.divisor {
-                        0 => Stage::RetryEnd,
-                        _ => Stage::Digits,
+                    // The digit by subtraction (at most nine): a 64-bit
+                    // division is a library routine on a 32-bit
+                    // microcontroller, and would be most of the encoder's
+                    // code there.
+                    let power = 10u64.pow(self.exponent);
+                    let mut digit = 0;
+                    while self.retry >= power {
+                        self.retry -= power;
+                        digit += 1;
+                    }
+                    let next = match self.exponent.checked_sub(1) {
+                        Some(exponent) => {
+                            self.exponent = exponent;
+                            Stage::Digits
+                        }
+                        None => Stage::RetryEnd,
                     };
                     break (DIGITS.get(digit).copied().unwrap_or_default(), next);
                 }
@@ -882,10 +891,21 @@ fn measure(frame: &Frame<'_>) -> usize {
         }
         Frame::Comment(text) => lines_len(text, ": ".len()),
         Frame::Retry(value) => {
-            let digits = value.checked_ilog10().map_or(1, |log| log as usize + 1);
+            let digits = leading_exponent(value) as usize + 1;
             "retry: ".len() + digits + "\n".len()
         }
     }
+}
+
+/// The power of ten of `value`'s first digit: 0 for 0 to 9, 19 (the most a
+/// `u64` has) from 10^19 up. Found by multiplying, not dividing (see
+/// [`Stage::Digits`]).
+fn leading_exponent(value: u64) -> u32 {
+    let mut exponent = 0;
+    while exponent < 19 && 10u64.pow(exponent + 1) <= value {
+        exponent += 1;
+    }
+    exponent
 }
 
 /// The length of `text` written as lines cut at LF, CR or CRLF (as
