@@ -1118,7 +1118,7 @@ impl<M: Buffer> Meta<M> {
     }
 
     /// A piece of an `event` line's value.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn event_value(
         &mut self,
         utf8: &mut Utf8,
@@ -1144,7 +1144,7 @@ impl<M: Buffer> Meta<M> {
     /// A piece of an `id` line's value; `nul` says whether the line held a
     /// NUL so far. At the line's end the value becomes the pending ID
     /// unless it held a NUL.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn id_value(
         &mut self,
         utf8: &mut Utf8,
