@@ -118,8 +118,12 @@ pub struct EventParser<D, M> {
 }
 
 /// The line being read, decided by its field when its first piece arrives.
+/// The [`PieceParser`](crate::PieceParser) shares it, and the rules of the
+/// `event`, `id` and `retry` lines ([`Line::open_meta`],
+/// [`Line::meta_value`]); each parser handles `data` and comments its own
+/// way.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Line {
+pub(crate) enum Line {
     /// No line is open: the next value piece starts one.
     Idle,
     /// A `data` line: decoded into the data buffer.
@@ -139,6 +143,58 @@ enum Line {
     /// A line with no effect: unknown field, invalid `retry`, or an unreported
     /// comment.
     Ignore,
+}
+
+impl Line {
+    /// Opens a line of a field whose value goes to the standard's
+    /// metadata: `event`, `id` or `retry`. Any other field's line has no
+    /// effect here.
+    #[inline(always)]
+    pub(crate) fn open_meta<M: Buffer>(field: Field, meta: &mut Meta<M>) -> Line {
+        match field {
+            Field::Event => {
+                meta.open_event();
+                Line::Event
+            }
+            Field::Id => {
+                meta.open_id();
+                Line::Id { nul: false }
+            }
+            Field::Retry => Line::Retry {
+                value: 0,
+                digits: false,
+            },
+            Field::Data | Field::Comment | Field::Unknown => Line::Ignore,
+        }
+    }
+
+    /// Handles a piece of the value of an `event`, `id` or `retry` line (a
+    /// line of any other kind is left alone).
+    #[inline(always)]
+    pub(crate) fn meta_value<M: Buffer>(
+        &mut self,
+        meta: &mut Meta<M>,
+        utf8: &mut Utf8,
+        piece: &[u8],
+        end: bool,
+    ) -> Result<(), ParseError> {
+        match self {
+            Line::Event => meta.event_value(utf8, piece, false, end),
+            Line::Id { nul } => {
+                // IDs are short: a plain loop beats `memchr`'s set-up.
+                *nul = *nul || piece.contains(&0);
+                meta.id_value(utf8, piece, false, end, *nul)
+            }
+            Line::Retry { value, digits } => {
+                *digits |= !piece.is_empty();
+                if !retry_digits(value, piece) {
+                    *self = Line::Ignore;
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What the previous call handed out and the next one must take back.
@@ -410,21 +466,22 @@ pub enum End {
 
 impl End {
     /// The verdict on the state a stream stopped in: the lexer's place, the
-    /// event type and IDs, whether a `data` line had arrived in the open
-    /// block, whether an `id` line without a NUL is open, and whether the
-    /// block is being skipped after an overflow. Both parsers decide it
-    /// here.
+    /// event type and IDs, the open line, whether a `data` line had arrived
+    /// in the open block, and whether the block is being skipped after an
+    /// overflow. Both parsers decide it here.
     pub(crate) fn verdict<M: Buffer>(
         lexer: &Lexer,
         meta: &Meta<M>,
+        line: Line,
         data: bool,
-        open_id: bool,
         skipping: bool,
     ) -> End {
         let held = Unfinished {
             data,
             event_type: !meta.event_type.is_empty(),
-            id: meta.has_pending_id() || open_id,
+            // An `id` line cut off counts unless it holds a NUL, which
+            // would have made its line end ignore it.
+            id: meta.has_pending_id() || line == Line::Id { nul: false },
         };
         if lexer.in_line() {
             End::UnfinishedLine(held)
@@ -653,14 +710,11 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// ```
     pub fn finish(&mut self) -> End {
         self.take_back();
-        // An `id` line cut off counts unless it holds a NUL, which would
-        // have made its line end ignore it.
-        let open_id = self.line == Line::Id { nul: false };
         let end = End::verdict(
             &self.lexer,
             &self.meta,
+            self.line,
             self.has_data,
-            open_id,
             self.skipping,
         );
         self.reset();
@@ -948,20 +1002,6 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 let full = self.data_full();
                 decode_into(&mut self.utf8, &mut self.data, piece, false, end).map_err(|_| full)
             }
-            Line::Event => self.meta.event_value(&mut self.utf8, piece, false, end),
-            Line::Id { nul } => {
-                // IDs are short: a plain loop beats `memchr`'s set-up.
-                *nul = *nul || piece.contains(&0);
-                let nul = *nul;
-                self.meta.id_value(&mut self.utf8, piece, false, end, nul)
-            }
-            Line::Retry { value, digits } => {
-                *digits |= !piece.is_empty();
-                if !retry_digits(value, piece) {
-                    self.line = Line::Ignore;
-                }
-                Ok(())
-            }
             Line::Comment { cut, .. } => {
                 let data = &mut self.data;
                 let mut sink = |text: &[u8]| {
@@ -974,7 +1014,9 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 let _ = self.utf8.decode_piece(piece, end, &mut sink);
                 Ok(())
             }
-            Line::Idle | Line::Ignore => Ok(()),
+            _ => self
+                .line
+                .meta_value(&mut self.meta, &mut self.utf8, piece, end),
         }
     }
 
@@ -986,24 +1028,11 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 self.open_data()?;
                 Line::Data
             }
-            Field::Event => {
-                self.meta.open_event();
-                Line::Event
-            }
-            Field::Id => {
-                self.meta.open_id();
-                Line::Id { nul: false }
-            }
-            Field::Retry => Line::Retry {
-                value: 0,
-                digits: false,
-            },
             Field::Comment if self.comments => {
                 self.mark = self.data.len();
                 Line::Comment { cut: false }
             }
-            // Not reached from `next`, which skips these lines first.
-            Field::Comment | Field::Unknown => Line::Ignore,
+            _ => Line::open_meta(field, &mut self.meta),
         };
         Ok(())
     }

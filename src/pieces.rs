@@ -8,8 +8,8 @@
 //! are kept in storage the caller sizes, as in [`EventParser`], and come
 //! with the blank line that ends the event.
 //!
-//! The field rules are the event parser's own ([`Meta`] for `event` and
-//! `id`, [`retry_digits`] for `retry`); only the data takes another path:
+//! The field rules are the event parser's own ([`Line`] and [`Meta`] for
+//! `event`, `id` and `retry`); only the data takes another path:
 //!
 //! - Data lines are joined lazily, as in the event parser: the LF between
 //!   two data lines is handed out at the start of the second, so the pieces
@@ -20,14 +20,14 @@
 //!   (a slice of the input), see [`DataPiece`].
 //!
 //! [`EventParser`]: crate::EventParser
+//! [`Line`]: crate::parser::Line
 //! [`Meta`]: crate::parser::Meta
-//! [`retry_digits`]: crate::parser::retry_digits
 
 use core::fmt;
 
 use crate::buffer::{text, Buffer};
 use crate::lexer::{Field, Lexer, Token};
-use crate::parser::{retry_digits, End, Meta, ParseError};
+use crate::parser::{End, Line, Meta, ParseError};
 use crate::utf8::{Utf8, REPLACEMENT};
 
 /// The piece parser: bytes in, [`Piece`]s out, with no buffer for the data.
@@ -85,23 +85,6 @@ pub struct PieceParser<M> {
     head: [u8; 8],
     /// How many bytes of `head` are in use.
     head_len: u8,
-}
-
-/// The line being read, decided by its field when its first piece arrives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Line {
-    /// No line is open.
-    Idle,
-    /// A `data` line: handed out in pieces.
-    Data,
-    /// An `event` line: decoded into the event type.
-    Event,
-    /// An `id` line; `nul`: it held a NUL, so the standard ignores it.
-    Id { nul: bool },
-    /// A `retry` line of ASCII digits so far.
-    Retry { value: u64, digits: bool },
-    /// A line with no effect.
-    Ignore,
 }
 
 /// What [`PieceParser::next`] found. Each variant says what to do next.
@@ -389,12 +372,11 @@ impl<M: Buffer> PieceParser<M> {
     /// ```
     pub fn finish(&mut self) -> End {
         self.take_back();
-        let open_id = self.line == Line::Id { nul: false };
         let end = End::verdict(
             &self.lexer,
             &self.meta,
+            self.line,
             self.has_data,
-            open_id,
             self.skipping,
         );
         self.reset();
@@ -446,67 +428,39 @@ impl<M: Buffer> PieceParser<M> {
                 continue;
             }
             if self.line == Line::Idle {
-                self.line = match field {
-                    Field::Data => {
-                        if core::mem::replace(&mut self.has_data, true) {
-                            self.push_head(b"\n");
-                        }
-                        Line::Data
+                self.line = if field == Field::Data {
+                    if core::mem::replace(&mut self.has_data, true) {
+                        self.push_head(b"\n");
                     }
-                    Field::Event => {
-                        self.meta.open_event();
-                        Line::Event
-                    }
-                    Field::Id => {
-                        self.meta.open_id();
-                        Line::Id { nul: false }
-                    }
-                    Field::Retry => Line::Retry {
-                        value: 0,
-                        digits: false,
-                    },
-                    Field::Comment | Field::Unknown => Line::Ignore,
+                    Line::Data
+                } else {
+                    Line::open_meta(field, &mut self.meta)
                 };
             }
-            let line = self.line;
-            if end {
-                self.line = Line::Idle;
+            if self.line == Line::Data {
+                if end {
+                    self.line = Line::Idle;
+                }
+                if let Some(body) = self.data(piece, end) {
+                    return Ok(Piece::Data(DataPiece {
+                        head: self.head(),
+                        body,
+                    }));
+                }
+                continue;
             }
-            match line {
-                Line::Data => {
-                    if let Some(body) = self.data(piece, end) {
-                        return Ok(Piece::Data(DataPiece {
-                            head: self.head(),
-                            body,
-                        }));
-                    }
+            let result = self
+                .line
+                .meta_value(&mut self.meta, &mut self.utf8, piece, end);
+            self.fail(result)?;
+            if end {
+                if let Line::Retry {
+                    value,
+                    digits: true,
+                } = core::mem::replace(&mut self.line, Line::Idle)
+                {
+                    return Ok(Piece::Retry(value));
                 }
-                Line::Event => {
-                    let result = self.meta.event_value(&mut self.utf8, piece, false, end);
-                    self.fail(result)?;
-                }
-                Line::Id { nul } => {
-                    let nul = nul || piece.contains(&0);
-                    if !end {
-                        self.line = Line::Id { nul };
-                    }
-                    let result = self.meta.id_value(&mut self.utf8, piece, false, end, nul);
-                    self.fail(result)?;
-                }
-                Line::Retry {
-                    mut value,
-                    mut digits,
-                } => {
-                    digits |= !piece.is_empty();
-                    let valid = retry_digits(&mut value, piece);
-                    match (valid, end) {
-                        (true, true) if digits => return Ok(Piece::Retry(value)),
-                        (true, false) => self.line = Line::Retry { value, digits },
-                        (false, false) => self.line = Line::Ignore,
-                        _ => {}
-                    }
-                }
-                Line::Idle | Line::Ignore => {}
             }
         }
     }
