@@ -1023,6 +1023,7 @@ mod tests {
     /// length, where a walk or a scan per call would be about half the
     /// frame per call.
     #[test]
+    #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
     fn remaining_len_after_every_write_does_not_walk_the_frame() {
         let data: String = (0..2000).map(|i| std::format!("line {i}\n")).collect();
         let frame = Frame::data(&data);
