@@ -4,33 +4,69 @@
 //! ```text
 //! sse decode [--chunk N]   event stream on stdin -> one JSON object per line
 //! sse encode               JSON lines on stdin -> event stream
+//! sse --help               the usage, on standard output
 //! ```
 //!
-//! `decode` feeds the parser at most `N` bytes per call (default 8192), as
-//! they arrive, and prints `{"type":…,"data":…,"id":…}` for each event,
-//! `{"retry":N}` for each valid retry field, and, at the end of input,
-//! `{"last_event_id":…}`: the ID a reconnecting client would send. An event
-//! too large for the parser (1 MiB of data, 4 KiB of type or ID) is reported
-//! on standard error and skipped, and the exit status is then 1.
+//! `decode` feeds the parser at most `N` bytes per call (default 8192; from 1
+//! to 16 MiB, the size of its read buffer), as they arrive, and prints
+//! `{"type":…,"data":…,"id":…}` for each event, `{"retry":N}` for each valid
+//! retry field, and, at the end of input, `{"last_event_id":…}`: the ID a
+//! reconnecting client would send. An event too large for the parser (1 MiB
+//! of data, 4 KiB of type or ID) is reported on standard error and skipped,
+//! and the exit status is then 1.
 //!
 //! `encode` reads objects with the optional keys `type`, `data`, `id`
-//! (strings), `retry` (integer) and `comment` (string), and writes, in that
-//! order, the comment, the retry line and the event (an object with `data` is
-//! an event; one with only `id` or `type` writes those lines and the blank
-//! line, which sets the last event ID without an event). A bad line stops it
-//! with a message naming the line and exit status 1; the lines before it are
-//! written.
+//! (strings), `retry` (an integer from 0 to 2^64 - 1) and `comment` (string),
+//! and writes, in that order, the comment, the retry line and the event (an
+//! object with `data` is an event; one with only `id` or `type` writes those
+//! lines and the blank line, which sets the last event ID without an event).
+//! A line is checked whole before any of it is written, so it is held whole:
+//! lines are at most 128 MiB long. A bad line stops it with a message naming
+//! the line and exit status 1; the lines before it are written. A message
+//! quotes at most 60 characters of what the line holds, however long it is.
+//!
+//! Arguments it cannot use are a usage error: exit status 2.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use serde_json::Value;
-use sse_wire::{Frame, Parser, Status};
+use sse_wire::{Encoder, Frame, Parser, Progress, Status};
 
-const USAGE: &str = "usage: sse decode [--chunk N] | sse encode";
+const USAGE: &str = "\
+usage: sse decode [--chunk N]   event stream on stdin -> JSON lines on stdout
+       sse encode               JSON lines on stdin -> event stream on stdout
+       sse --help               this text
+--chunk N: the parser gets at most N bytes per call, 1 to 16777216 (16 MiB);
+           8192 when not given";
+
+/// The largest `--chunk`: 16 MiB, allocated up front as the read buffer.
+const MAX_CHUNK: usize = 16 << 20;
+
+/// The longest line `encode` reads, without its line end: 128 MiB.
+const MAX_LINE: u64 = 128 << 20;
+
+/// The most characters of the input that an error message quotes.
+const EXCERPT: usize = 60;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = Vec::new();
+    for arg in std::env::args_os().skip(1) {
+        match arg.into_string() {
+            Ok(arg) => args.push(arg),
+            Err(arg) => {
+                let arg = excerpt(arg.as_encoded_bytes());
+                return usage_error(&format!("an argument that is not UTF-8: `{arg}`"));
+            }
+        }
+    }
+    if args.iter().any(|arg| arg == "--help" || arg == "-h") {
+        return match writeln!(io::stdout(), "{USAGE}") {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(_) => ExitCode::FAILURE,
+        };
+    }
     let result = match args.first().map(String::as_str) {
         Some("decode") => match chunk_size(&args[1..]) {
             Ok(chunk) => decode(chunk),
@@ -42,14 +78,15 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("sse: {message}");
+            // Nothing is left to tell if standard error is gone too.
+            let _ = writeln!(io::stderr(), "sse: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
 fn usage_error(message: &str) -> ExitCode {
-    eprintln!("sse: {message}\n{USAGE}");
+    let _ = writeln!(io::stderr(), "sse: {message}\n{USAGE}");
     ExitCode::from(2)
 }
 
@@ -59,14 +96,46 @@ fn chunk_size(args: &[String]) -> Result<usize, String> {
         [] => return Ok(8192),
         [flag, value] if flag == "--chunk" => value.as_str(),
         [flag] if flag.starts_with("--chunk=") => &flag["--chunk=".len()..],
-        _ => return Err(format!("unexpected arguments: {}", args.join(" "))),
+        _ => {
+            let args = excerpt(args.join(" ").as_bytes());
+            return Err(format!("unexpected arguments: {args}"));
+        }
     };
     match value.parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
+        Ok(n) if (1..=MAX_CHUNK).contains(&n) => Ok(n),
         _ => Err(format!(
-            "--chunk takes a whole number above 0, not `{value}`"
+            "--chunk takes a whole number from 1 to {MAX_CHUNK}, not `{}`",
+            excerpt(value.as_bytes())
         )),
     }
+}
+
+/// At most [`EXCERPT`] characters of `text`, for a message: cut at a
+/// character boundary and ended with `…` when cut, invalid UTF-8 shown as
+/// U+FFFD and control characters escaped, so that it stays one short line.
+fn excerpt(text: &[u8]) -> String {
+    // Enough bytes for EXCERPT characters, without splitting the last one.
+    let room = EXCERPT * 4;
+    let mut end = text.len().min(room);
+    while end < text.len() && end + 3 > room && text[end] & 0xC0 == 0x80 {
+        end -= 1;
+    }
+    let mut out = String::new();
+    for (count, c) in String::from_utf8_lossy(&text[..end]).chars().enumerate() {
+        if count == EXCERPT {
+            out.push('…');
+            return out;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if end < text.len() {
+        out.push('…');
+    }
+    out
 }
 
 /// A JSON string literal.
@@ -127,83 +196,311 @@ fn decode(chunk: usize) -> Result<ExitCode, String> {
     })
 }
 
-/// The frames one input line asks for: comment, retry, event, in that order.
-fn frames(object: &serde_json::Map<String, Value>) -> Result<Vec<Frame<'_>>, String> {
-    for key in object.keys() {
-        if !["type", "data", "id", "retry", "comment"].contains(&key.as_str()) {
-            return Err(format!(
-                "unknown key `{key}` (expected type, data, id, retry, comment)"
-            ));
-        }
-    }
-    let text = |key: &str| match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.as_str())),
-        Some(other) => Err(format!("`{key}` must be a string, not {other}")),
-    };
-    let mut frames = Vec::new();
-    if let Some(comment) = text("comment")? {
-        frames.push(Frame::Comment(comment));
-    }
-    match object.get("retry") {
-        None | Some(Value::Null) => {}
-        Some(value) => {
-            let ms = value.as_u64().ok_or_else(|| {
-                format!(
-                    "`retry` must be an integer from 0 to {}, not {value}",
-                    u64::MAX
-                )
-            })?;
-            frames.push(Frame::Retry(ms));
-        }
-    }
-    let (event_type, id, data) = (text("type")?, text("id")?, text("data")?);
-    if event_type.is_some() || id.is_some() || data.is_some() {
-        frames.push(Frame::Event {
-            event_type,
-            id,
-            data,
-        });
-    }
-    for frame in &frames {
-        frame.validate().map_err(|e| e.to_string())?;
-    }
-    Ok(frames)
-}
-
 fn encode() -> Result<ExitCode, String> {
-    let stdin = io::stdin().lock();
+    let mut stdin = io::stdin().lock();
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut text = String::new();
+    let mut line = Vec::new();
     let write_error = |e: io::Error| format!("writing standard output: {e}");
-    for (index, line) in stdin.lines().enumerate() {
-        let number = index + 1;
-        let line = line.map_err(|e| format!("line {number}: {e}"))?;
-        if line.trim().is_empty() {
+    let mut number = 0u64;
+    loop {
+        number += 1;
+        line.clear();
+        // A long line's room is not kept for the lines after it.
+        line.shrink_to(1 << 16);
+        let n = (&mut stdin)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| format!("line {number}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        } else if line.len() as u64 > MAX_LINE {
+            return Err(format!("line {number}: longer than {} MiB", MAX_LINE >> 20));
+        }
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        let value: Value =
-            serde_json::from_str(&line).map_err(|e| format!("line {number}: invalid JSON: {e}"))?;
-        let Value::Object(object) = value else {
-            return Err(format!(
-                "line {number}: expected a JSON object, got {value}"
-            ));
-        };
-        let frames = match frames(&object) {
-            Ok(frames) => frames,
-            Err(message) => {
-                out.flush().map_err(write_error)?;
-                return Err(format!("line {number}: {message}"));
-            }
-        };
-        text.clear();
+        let request = Request::parse(&line).map_err(|e| format!("line {number}: {e}"))?;
+        let frames = request.frames();
         for frame in &frames {
             frame
-                .encode_fmt(&mut text)
+                .validate()
                 .map_err(|e| format!("line {number}: {e}"))?;
         }
-        out.write_all(text.as_bytes()).map_err(write_error)?;
+        for frame in &frames {
+            write_frame(&mut out, frame).map_err(write_error)?;
+        }
         out.flush().map_err(write_error)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a checked frame through a small buffer, so that its text is never
+/// copied whole.
+fn write_frame(out: &mut impl Write, frame: &Frame<'_>) -> io::Result<()> {
+    let mut encoder = Encoder::new(frame).map_err(io::Error::other)?;
+    let mut buf = [0; 4096];
+    loop {
+        let (progress, n) = encoder.encode(&mut buf);
+        out.write_all(&buf[..n])?;
+        if progress == Progress::Done {
+            return Ok(());
+        }
+    }
+}
+
+/// What one `encode` line asks for; `None` where a key is absent or `null`.
+/// Strings without escapes are borrowed from the line, so a large `data`
+/// value is not copied.
+#[derive(Debug, Default)]
+struct Request<'a> {
+    comment: Option<Cow<'a, str>>,
+    retry: Option<u64>,
+    event_type: Option<Cow<'a, str>>,
+    id: Option<Cow<'a, str>>,
+    data: Option<Cow<'a, str>>,
+}
+
+impl<'a> Request<'a> {
+    /// Reads a line holding one JSON object. Only the values of the known
+    /// keys are read; anything else stops it with an error.
+    fn parse(line: &'a [u8]) -> Result<Self, String> {
+        let mut json = Json { text: line, pos: 0 };
+        if json.skip_space() != Some(b'{') {
+            return Err(format!(
+                "expected a JSON object, got {}",
+                excerpt(line.trim_ascii())
+            ));
+        }
+        json.pos += 1;
+        let mut request = Request::default();
+        if json.skip_space() == Some(b'}') {
+            json.pos += 1;
+        } else {
+            loop {
+                if json.skip_space() != Some(b'"') {
+                    return Err(json.syntax("expected a key in double quotes"));
+                }
+                let key = json.string()?;
+                if json.skip_space() != Some(b':') {
+                    return Err(json.syntax("expected `:`"));
+                }
+                json.pos += 1;
+                json.skip_space();
+                match &*key {
+                    "type" => request.event_type = json.text("type")?,
+                    "data" => request.data = json.text("data")?,
+                    "id" => request.id = json.text("id")?,
+                    "comment" => request.comment = json.text("comment")?,
+                    "retry" => request.retry = json.retry()?,
+                    other => {
+                        return Err(format!(
+                            "unknown key `{}` (expected type, data, id, retry, comment)",
+                            excerpt(other.as_bytes())
+                        ))
+                    }
+                }
+                match json.skip_space() {
+                    Some(b',') => json.pos += 1,
+                    Some(b'}') => {
+                        json.pos += 1;
+                        break;
+                    }
+                    _ => return Err(json.syntax("expected `,` or `}`")),
+                }
+            }
+        }
+        if json.skip_space().is_some() {
+            return Err(json.syntax("unexpected text after the object"));
+        }
+        Ok(request)
+    }
+
+    /// The frames, in the order they are written: comment, retry, event.
+    fn frames(&self) -> Vec<Frame<'_>> {
+        let mut frames = Vec::new();
+        if let Some(comment) = &self.comment {
+            frames.push(Frame::Comment(comment));
+        }
+        if let Some(ms) = self.retry {
+            frames.push(Frame::Retry(ms));
+        }
+        let (event_type, id, data) = (
+            self.event_type.as_deref(),
+            self.id.as_deref(),
+            self.data.as_deref(),
+        );
+        if event_type.is_some() || id.is_some() || data.is_some() {
+            frames.push(Frame::Event {
+                event_type,
+                id,
+                data,
+            });
+        }
+        frames
+    }
+}
+
+/// A cursor in a line of JSON. Its own code reads the object's structure;
+/// serde_json reads the strings and the `retry` number.
+struct Json<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+/// The start of a JSON value, as far as a message needs it.
+enum Token<'a> {
+    Null,
+    Text(Cow<'a, str>),
+    /// A number, `true` or `false`, as written.
+    Plain(&'a [u8]),
+    /// Only its first byte read.
+    Array,
+    /// Only its first byte read.
+    Object,
+}
+
+impl Token<'_> {
+    /// The value, for a message that refuses it.
+    fn describe(&self) -> String {
+        match self {
+            Token::Null => "null".to_owned(),
+            Token::Text(text) => format!("the string \"{}\"", excerpt(text.as_bytes())),
+            Token::Plain(raw) => excerpt(raw),
+            Token::Array => "an array".to_owned(),
+            Token::Object => "an object".to_owned(),
+        }
+    }
+}
+
+impl<'a> Json<'a> {
+    /// Skips whitespace; the next byte, if any.
+    fn skip_space(&mut self) -> Option<u8> {
+        while let Some(&byte) = self.text.get(self.pos) {
+            if !matches!(byte, b' ' | b'\t' | b'\r' | b'\n') {
+                return Some(byte);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    /// A syntax error at the cursor.
+    fn syntax(&self, what: &str) -> String {
+        if self.pos < self.text.len() {
+            format!("invalid JSON: {what} at column {}", self.pos + 1)
+        } else {
+            format!("invalid JSON: {what} at the end of the line")
+        }
+    }
+
+    /// The string whose opening quote is at the cursor: borrowed from the
+    /// line when it has no escapes.
+    fn string(&mut self) -> Result<Cow<'a, str>, String> {
+        let start = self.pos;
+        let mut end = start + 1;
+        let mut escaped = false;
+        loop {
+            let rest = self.text.get(end..).unwrap_or_default();
+            match rest.iter().position(|&b| b == b'"' || b == b'\\') {
+                Some(i) if rest[i] == b'"' => {
+                    end += i + 1;
+                    break;
+                }
+                Some(i) => {
+                    // A backslash and the byte it escapes.
+                    escaped = true;
+                    end += i + 2;
+                }
+                None => {
+                    return Err(format!(
+                        "invalid JSON: the string at column {} has no closing quote",
+                        start + 1
+                    ))
+                }
+            }
+        }
+        let raw = &self.text[start..end];
+        let text = if escaped {
+            serde_json::from_slice::<String>(raw).map(Cow::Owned)
+        } else {
+            serde_json::from_slice::<&str>(raw).map(Cow::Borrowed)
+        };
+        self.pos = end;
+        text.map_err(|e| json_error(&e, start))
+    }
+
+    /// The value at the cursor. Arrays and objects are not read: no key
+    /// takes one.
+    fn value(&mut self) -> Result<Token<'a>, String> {
+        let rest = &self.text[self.pos..];
+        let plain = |len: usize| {
+            let raw = &rest[..len];
+            (Token::Plain(raw), len)
+        };
+        let (token, len) = match rest.first() {
+            Some(b'"') => return self.string().map(Token::Text),
+            Some(b'[') => return Ok(Token::Array),
+            Some(b'{') => return Ok(Token::Object),
+            _ if rest.starts_with(b"null") => (Token::Null, 4),
+            _ if rest.starts_with(b"true") => plain(4),
+            _ if rest.starts_with(b"false") => plain(5),
+            Some(b'-' | b'0'..=b'9') => plain(
+                rest.iter()
+                    .position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .unwrap_or(rest.len()),
+            ),
+            _ => return Err(self.syntax("expected a value")),
+        };
+        self.pos += len;
+        Ok(token)
+    }
+
+    /// The value of a string key.
+    fn text(&mut self, key: &str) -> Result<Option<Cow<'a, str>>, String> {
+        match self.value()? {
+            Token::Null => Ok(None),
+            Token::Text(text) => Ok(Some(text)),
+            other => Err(format!(
+                "`{key}` must be a string, not {}",
+                other.describe()
+            )),
+        }
+    }
+
+    /// The value of `retry`.
+    fn retry(&mut self) -> Result<Option<u64>, String> {
+        let token = self.value()?;
+        match token {
+            Token::Null => return Ok(None),
+            // u64::MAX has 20 digits: longer text is not worth parsing.
+            Token::Plain(raw) if raw.len() <= 20 => {
+                if let Ok(ms) = serde_json::from_slice::<u64>(raw) {
+                    return Ok(Some(ms));
+                }
+            }
+            _ => {}
+        }
+        Err(format!(
+            "`retry` must be an integer from 0 to {}, not {}",
+            u64::MAX,
+            token.describe()
+        ))
+    }
+}
+
+/// A message for serde_json's `error` in a value that starts at byte `start`
+/// of the line, with the column counted in the whole line.
+fn json_error(error: &serde_json::Error, start: usize) -> String {
+    let text = error.to_string();
+    // serde_json ends its message with the position in the text it was given.
+    let message = text
+        .rsplit_once(" at line ")
+        .map_or(text.as_str(), |(message, _)| message);
+    format!(
+        "invalid JSON: {message} at column {}",
+        start + error.column()
+    )
 }

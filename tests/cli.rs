@@ -1,7 +1,7 @@
 //! The `sse` example's command-line contract (DESIGN.md), run as a process.
 #![cfg(not(any(miri, target_os = "wasi")))]
 
-use std::io::Write;
+use std::io::{ErrorKind, Write};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -22,8 +22,17 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
+    let mut pipe = child.stdin.take().unwrap();
+    std::thread::scope(|scope| {
+        // Written beside the reads of its output, so that a large input and
+        // a large output never wait on each other; a program that stops
+        // early closes its end, and the rest of the input is not wanted.
+        scope.spawn(move || match pipe.write_all(stdin) {
+            Err(e) if e.kind() != ErrorKind::BrokenPipe => panic!("writing stdin: {e}"),
+            _ => {}
+        });
+        child.wait_with_output().unwrap()
+    })
 }
 
 fn stdout(output: &Output) -> &str {
@@ -97,6 +106,72 @@ fn bad_arguments_are_refused() {
 }
 
 #[test]
+fn chunk_sizes_out_of_range_are_usage_errors() {
+    // Zero; one past the largest, 16 MiB; one too large to allocate; and
+    // u64::MAX, too large for any buffer.
+    for chunk in [
+        "0",
+        "16777217",
+        "99999999999",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-1",
+    ] {
+        let joined = format!("--chunk={chunk}");
+        for args in [&["decode", "--chunk", chunk][..], &["decode", &joined]] {
+            let output = run(args, SAMPLE);
+            assert_eq!(output.status.code(), Some(2), "{args:?}");
+            assert_eq!(stdout(&output), "", "{args:?}");
+            let err = stderr(&output);
+            assert!(
+                err.contains("from 1 to 16777216") && err.contains("usage:"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_largest_chunk_size_is_accepted() {
+    let output = run(&["decode", "--chunk", "16777216"], SAMPLE);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(stdout(&output), stdout(&run(&["decode"], SAMPLE)));
+}
+
+#[test]
+fn help_prints_the_usage_and_exits_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["decode", "--help"],
+        &["encode", "--help"],
+    ] {
+        let output = run(args, b"");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let out = stdout(&output);
+        assert!(out.starts_with("usage: sse decode [--chunk N]"), "{out}");
+        assert!(
+            out.contains("sse encode") && out.contains("16777216"),
+            "{out}"
+        );
+        assert_eq!(stderr(&output), "", "{args:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt;
+    let output = Command::new(binary())
+        .arg("decode")
+        .arg(std::ffi::OsStr::from_bytes(b"--chunk=\xFF"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("usage:"), "{}", stderr(&output));
+}
+
+#[test]
 fn encode_writes_comments_retries_events_and_id_only_blocks() {
     let input = concat!(
         "{\"comment\":\"hi\"}\n",
@@ -145,8 +220,20 @@ fn encode_stops_at_a_bad_line_after_writing_the_ones_before() {
             "`retry` must be an integer",
         ),
         ("{\"retry\":1.5}", "`retry` must be an integer"),
+        ("{\"retry\":\"5\"}", "`retry` must be an integer"),
         ("{\"data\":5}", "`data` must be a string"),
+        ("{\"data\":[\"x\"]}", "`data` must be a string"),
+        ("{\"id\":{}}", "`id` must be a string"),
         ("{\"date\":\"x\"}", "unknown key `date`"),
+        ("{\"data\":\"x\",}", "invalid JSON"),
+        ("{\"data\":\"x\" \"id\":\"1\"}", "invalid JSON"),
+        ("{\"data\":\"x\"} {}", "invalid JSON"),
+        (
+            "{\"data\":\"a\\x\"}",
+            "invalid JSON: invalid escape at column 12",
+        ),
+        ("{\"data\":nul}", "invalid JSON"),
+        ("{data:\"x\"}", "invalid JSON"),
     ];
     for (bad, message) in cases {
         let input = format!(
@@ -186,4 +273,109 @@ fn decode_reports_an_oversized_event_and_goes_on() {
         stdout(&output),
         "{\"type\":\"message\",\"data\":\"after\",\"id\":\"\"}\n{\"last_event_id\":\"\"}\n"
     );
+}
+
+#[test]
+fn encode_reads_escaped_keys_and_values() {
+    let output = run(
+        &["encode"],
+        b" { \"d\\u0061ta\" : \"a\\\"b\\\\c\\/ \\u00e9\\ud83d\\ude00\\tz\" , \"id\":\"7\" } \r\n",
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "id: 7\ndata: a\"b\\c/ \u{e9}\u{1f600}\tz\n\n"
+    );
+}
+
+#[test]
+fn encode_writes_retries_above_u32_max_and_decode_reads_them_back() {
+    let encoded = run(
+        &["encode"],
+        b"{\"retry\":4294967296}\n{\"retry\":18446744073709551615}\n",
+    );
+    assert!(encoded.status.success(), "{}", stderr(&encoded));
+    assert_eq!(
+        stdout(&encoded),
+        "retry: 4294967296\nretry: 18446744073709551615\n"
+    );
+    let decoded = run(&["decode", "--chunk", "1"], &encoded.stdout);
+    assert_eq!(
+        stdout(&decoded),
+        "{\"retry\":4294967296}\n{\"retry\":18446744073709551615}\n{\"last_event_id\":\"\"}\n"
+    );
+}
+
+#[test]
+fn encode_quotes_at_most_a_short_prefix_of_a_huge_bad_line() {
+    const BIG: usize = 2 << 20;
+    let big = "x".repeat(BIG);
+    let digits = "1".repeat(BIG);
+    let accents = "\u{e9}".repeat(BIG / 2);
+    let cases = [
+        (format!("[\"{big}\"]"), "expected a JSON object, got"),
+        (
+            format!("[{}1]", "1,".repeat(BIG / 2)),
+            "expected a JSON object, got",
+        ),
+        (
+            format!("{{\"data\":[\"{big}\"]}}"),
+            "`data` must be a string",
+        ),
+        (format!("{{\"data\":{digits}}}"), "`data` must be a string"),
+        (
+            format!("{{\"retry\":{digits}}}"),
+            "`retry` must be an integer",
+        ),
+        (
+            format!("{{\"retry\":\"{big}\"}}"),
+            "`retry` must be an integer",
+        ),
+        (format!("{{\"{accents}\":1}}"), "unknown key"),
+        (format!("{{\"data\":\"{big}"), "invalid JSON"),
+        (format!("{{\"data\":\"x\" {big}}}"), "invalid JSON"),
+        (
+            format!("{{\"id\":\"{big}\\n\"}}"),
+            "event id contains a line break",
+        ),
+    ];
+    for (bad, message) in &cases {
+        let output = run(
+            &["encode"],
+            format!("{{\"data\":\"first\"}}\n{bad}\n").as_bytes(),
+        );
+        assert_eq!(output.status.code(), Some(1), "{message}");
+        assert_eq!(stdout(&output), "data: first\n\n", "{message}");
+        let err = stderr(&output);
+        assert!(err.len() < 1024, "{message}: {} bytes on stderr", err.len());
+        assert!(
+            err.starts_with("sse: line 2: ") && err.contains(message),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn encode_messages_quote_60_characters_cut_at_a_character_boundary() {
+    for (key, quoted) in [
+        ("\u{e9}".repeat(60), "\u{e9}".repeat(60)),
+        (
+            "\u{e9}".repeat(61),
+            format!("{}\u{2026}", "\u{e9}".repeat(60)),
+        ),
+        (
+            format!("{}\u{1f600}\u{1f600}", "a".repeat(59)),
+            format!("{}\u{1f600}\u{2026}", "a".repeat(59)),
+        ),
+        ("\\u001b[1m".to_owned(), "\\u{1b}[1m".to_owned()),
+    ] {
+        let output = run(&["encode"], format!("{{\"{key}\":1}}\n").as_bytes());
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            stderr(&output),
+            format!(
+                "sse: line 1: unknown key `{quoted}` (expected type, data, id, retry, comment)\n"
+            )
+        );
+    }
 }
