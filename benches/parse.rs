@@ -29,12 +29,12 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
     group.sample_size(20);
     let workloads: Vec<(&str, Vec<u8>)> = vec![
-        ("W1 small events", w1_small_events(100_000)),
-        ("W2 LLM tokens", w2_llm_tokens(200_000)),
-        ("W3 1 MiB lines", w3_large_lines(64, 1 << 20)),
-        ("W4 50-line events", w4_multi_line(2_000)),
-        ("W5 CRLF", w5_crlf(100_000)),
-        ("W6 keep-alive", w6_keep_alive(100_000)),
+        ("W1 small events", w1_small_events(100_000).bytes),
+        ("W2 LLM tokens", w2_llm_tokens(200_000).bytes),
+        ("W3 1 MiB lines", w3_large_lines(64, 1 << 20).bytes),
+        ("W4 50-line events", w4_multi_line(2_000).bytes),
+        ("W5 CRLF", w5_crlf(100_000).bytes),
+        ("W6 keep-alive", w6_keep_alive(100_000).bytes),
     ];
     // Room for W3's 1 MiB events; boxed, as it is large.
     let mut parser = Box::new(Parser::<{ 1 << 20 }, 64>::new());
@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
             });
         }
     }
-    let small = w1_small_events(5_000);
+    let small = w1_small_events(5_000).bytes;
     group.throughput(Throughput::Bytes(small.len() as u64));
     group.bench_with_input(
         BenchmarkId::new("W1 small events", "1 byte per call"),
