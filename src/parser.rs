@@ -39,6 +39,9 @@ use crate::buffer::{text, Buffer};
 use crate::lexer::{Field, Lexer, Token};
 use crate::utf8::Utf8;
 
+/// The type of an event whose block set none (or an empty one).
+pub(crate) const DEFAULT_TYPE: &str = "message";
+
 /// The event parser over fixed-capacity `heapless` storage: the type most
 /// callers want.
 ///
@@ -297,7 +300,8 @@ pub enum Status<'p> {
 pub struct Event<'p> {
     // All three are valid UTF-8: the parser only ever stores or borrows
     // decoded text.
-    event_type: &'p [u8],
+    /// `None` for the default type, `message`, which needs no check.
+    event_type: Option<&'p [u8]>,
     data: &'p [u8],
     last_event_id: &'p [u8],
 }
@@ -314,7 +318,10 @@ impl<'p> Event<'p> {
     /// assert_eq!(event.event_type(), "tick");
     /// ```
     pub fn event_type(&self) -> &'p str {
-        text(self.event_type)
+        match self.event_type {
+            None => DEFAULT_TYPE,
+            Some(event_type) => text(event_type),
+        }
     }
 
     /// The data: the `data` fields' values joined with LF.
@@ -1111,13 +1118,11 @@ impl<M: Buffer> Meta<M> {
         self.ids[usize::from(self.committed)].as_bytes()
     }
 
-    /// The event type of an event dispatched now: `message` when unset.
+    /// The event type of an event dispatched now: `None` for the default,
+    /// [`DEFAULT_TYPE`].
     #[inline]
-    pub(crate) fn event_type(&self) -> &[u8] {
-        match self.event_type.as_bytes() {
-            b"" => b"message",
-            event_type => event_type,
-        }
+    pub(crate) fn event_type(&self) -> Option<&[u8]> {
+        Some(self.event_type.as_bytes()).filter(|event_type| !event_type.is_empty())
     }
 
     /// Whether an `id` line of the open block set an ID that no blank line

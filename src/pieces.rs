@@ -27,7 +27,7 @@ use core::fmt;
 
 use crate::buffer::{text, Buffer};
 use crate::lexer::{Field, Lexer, Token};
-use crate::parser::{End, Line, Meta, ParseError};
+use crate::parser::{End, Line, Meta, ParseError, DEFAULT_TYPE};
 use crate::utf8::{Utf8, REPLACEMENT};
 
 /// The piece parser: bytes in, [`Piece`]s out, with no buffer for the data.
@@ -418,7 +418,7 @@ impl<M: Buffer> PieceParser<M> {
                     self.ended = true;
                     return Ok(Piece::EventEnd(EventEnd {
                         dispatched,
-                        event_type: text(self.meta.event_type()),
+                        event_type: self.meta.event_type().map_or(DEFAULT_TYPE, text),
                         last_event_id: text(self.meta.last_event_id()),
                     }));
                 }
