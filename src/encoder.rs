@@ -970,6 +970,7 @@ mod tests {
     /// and as a comment, with and without a type and ID; and for retry
     /// values around every power of ten.
     #[test]
+    #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
     fn measure_is_the_length_of_the_pieces() {
         let alphabet = ["a", "\r", "\n", "é"];
         let mut texts = std::vec![String::new()];
