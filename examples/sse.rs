@@ -2,18 +2,22 @@
 //! event stream.
 //!
 //! ```text
-//! sse decode [--chunk N]   event stream on stdin -> one JSON object per line
+//! sse decode [--chunk N] [--max-field BYTES]
+//!                          event stream on stdin -> one JSON object per line
 //! sse encode               JSON lines on stdin -> event stream
 //! sse --help               the usage, on standard output
 //! ```
 //!
-//! `decode` feeds the parser at most `N` bytes per call (default 8192; from 1
-//! to 16 MiB, the size of its read buffer), as they arrive, and prints
-//! `{"type":…,"data":…,"id":…}` for each event, `{"retry":N}` for each valid
-//! retry field, and, at the end of input, `{"last_event_id":…}`: the ID a
-//! reconnecting client would send. An event too large for the parser (1 MiB
-//! of data, 4 KiB of type or ID) is reported on standard error and skipped,
-//! and the exit status is then 1.
+//! `decode` reads standard input through the crate's `io::EventReader`, at
+//! most `N` bytes per read (default 8192; from 1 to 16 MiB), so the parser
+//! gets them as they arrive, and prints `{"type":…,"data":…,"id":…}` for
+//! each event, `{"retry":N}` for each valid retry field, and, at the end of
+//! input, `{"last_event_id":…}`: the ID a reconnecting client would send.
+//! Like a browser it has no size limit per field of its own: its storage
+//! grows as events need it, up to a cap that only bounds memory against
+//! abuse, 256 MiB per field (data, type, ID) unless `--max-field` lowers it.
+//! An event over the cap is reported on standard error and skipped,
+//! decoding goes on, and the exit status is then 1.
 //!
 //! `encode` reads objects with the optional keys `type`, `data`, `id`
 //! (strings), `retry` (an integer from 0 to 2^64 - 1) and `comment` (string),
@@ -28,21 +32,30 @@
 //! Arguments it cannot use are a usage error: exit status 2.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::process::ExitCode;
 
 use serde_json::Value;
-use sse_wire::{Encoder, Frame, Parser, Progress, Status};
+use sse_wire::io::EventReader;
+use sse_wire::{Encoder, Frame, GrowableParser, Item, Progress, ReadError};
 
 const USAGE: &str = "\
-usage: sse decode [--chunk N]   event stream on stdin -> JSON lines on stdout
+usage: sse decode [--chunk N] [--max-field BYTES]
+                                event stream on stdin -> JSON lines on stdout
        sse encode               JSON lines on stdin -> event stream on stdout
        sse --help               this text
 --chunk N: the parser gets at most N bytes per call, 1 to 16777216 (16 MiB);
-           8192 when not given";
+           8192 when not given
+--max-field BYTES: the most bytes an event's data, type or ID may hold,
+           1 to 268435456 (256 MiB, the default); a larger one is skipped";
 
-/// The largest `--chunk`: 16 MiB, allocated up front as the read buffer.
-const MAX_CHUNK: usize = 16 << 20;
+/// The largest `--chunk`: 16 MiB, allocated up front as the read buffer
+/// (the reader's own limit too).
+const MAX_CHUNK: usize = EventReader::<io::Empty>::MAX_BLOCK_SIZE;
+
+/// The default and largest `--max-field`: 256 MiB.
+const MAX_FIELD: usize = 256 << 20;
 
 /// The longest line `encode` reads, without its line end: 128 MiB.
 const MAX_LINE: u64 = 128 << 20;
@@ -68,8 +81,8 @@ fn main() -> ExitCode {
         };
     }
     let result = match args.first().map(String::as_str) {
-        Some("decode") => match chunk_size(&args[1..]) {
-            Ok(chunk) => decode(chunk),
+        Some("decode") => match decode_options(&args[1..]) {
+            Ok((chunk, cap)) => decode(chunk, cap),
             Err(message) => return usage_error(&message),
         },
         Some("encode") if args.len() == 1 => encode(),
@@ -90,24 +103,34 @@ fn usage_error(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-/// Reads `[--chunk N]` (also `--chunk=N`).
-fn chunk_size(args: &[String]) -> Result<usize, String> {
-    let value = match args {
-        [] => return Ok(8192),
-        [flag, value] if flag == "--chunk" => value.as_str(),
-        [flag] if flag.starts_with("--chunk=") => &flag["--chunk=".len()..],
-        _ => {
-            let args = excerpt(args.join(" ").as_bytes());
-            return Err(format!("unexpected arguments: {args}"));
-        }
-    };
-    match value.parse::<usize>() {
-        Ok(n) if (1..=MAX_CHUNK).contains(&n) => Ok(n),
-        _ => Err(format!(
-            "--chunk takes a whole number from 1 to {MAX_CHUNK}, not `{}`",
-            excerpt(value.as_bytes())
-        )),
+/// Reads `[--chunk N] [--max-field BYTES]`, in any order (also `--flag=N`).
+fn decode_options(args: &[String]) -> Result<(usize, usize), String> {
+    let (mut chunk, mut cap) = (8192, MAX_FIELD);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value)),
+            None => (arg.as_str(), None),
+        };
+        let (slot, max) = match flag {
+            "--chunk" => (&mut chunk, MAX_CHUNK),
+            "--max-field" => (&mut cap, MAX_FIELD),
+            _ => return Err(format!("unexpected argument: {}", excerpt(arg.as_bytes()))),
+        };
+        let Some(value) = inline.or_else(|| rest.next().map(String::as_str)) else {
+            return Err(format!("{flag} needs a value"));
+        };
+        *slot = match value.parse::<usize>() {
+            Ok(n) if (1..=max).contains(&n) => n,
+            _ => {
+                return Err(format!(
+                    "{flag} takes a whole number from 1 to {max}, not `{}`",
+                    excerpt(value.as_bytes())
+                ))
+            }
+        };
     }
+    Ok((chunk, cap))
 }
 
 /// At most [`EXCERPT`] characters of `text`, for a message: cut at a
@@ -143,51 +166,60 @@ fn json(text: &str) -> String {
     Value::from(text).to_string()
 }
 
-fn decode(chunk: usize) -> Result<ExitCode, String> {
-    // 1 MiB of event data; boxed to keep it off the stack.
-    let mut parser = Box::new(Parser::<{ 1 << 20 }, 4096>::new());
-    let mut stdin = io::stdin().lock();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let mut buf = vec![0u8; chunk];
+/// Standard input that flushes standard output before each read, so that
+/// what was decoded is out before the program waits for more.
+struct FlushFirst<'a> {
+    input: io::StdinLock<'static>,
+    out: &'a RefCell<BufWriter<io::StdoutLock<'static>>>,
+}
+
+impl Read for FlushFirst<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let said = |what: &str, e: io::Error| io::Error::new(e.kind(), format!("{what}: {e}"));
+        self.out
+            .borrow_mut()
+            .flush()
+            .map_err(|e| said("writing standard output", e))?;
+        self.input
+            .read(buf)
+            .map_err(|e| said("reading standard input", e))
+    }
+}
+
+fn decode(chunk: usize, cap: usize) -> Result<ExitCode, String> {
+    let out = RefCell::new(BufWriter::new(io::stdout().lock()));
+    let input = FlushFirst {
+        input: io::stdin().lock(),
+        out: &out,
+    };
+    let parser = GrowableParser::with_caps(cap, cap);
+    let mut items = EventReader::with_parser(input, parser).with_block_size(chunk);
     let mut skipped = false;
     let write_error = |e: io::Error| format!("writing standard output: {e}");
-    loop {
-        let n = match stdin.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(format!("reading standard input: {e}")),
-        };
-        let mut input = &buf[..n];
-        loop {
-            match parser.next(&mut input) {
-                Ok(Status::NeedInput) => break,
-                Ok(Status::Event(event)) => writeln!(
-                    out,
-                    "{{\"type\":{},\"data\":{},\"id\":{}}}",
-                    json(event.event_type()),
-                    json(event.data()),
-                    json(event.last_event_id())
-                )
-                .map_err(write_error)?,
-                Ok(Status::Retry(ms)) => {
-                    writeln!(out, "{{\"retry\":{ms}}}").map_err(write_error)?
-                }
-                Ok(_) => {}
-                Err(error) => {
-                    eprintln!("sse: {error}");
-                    skipped = true;
-                }
+    while let Some(item) = items.next() {
+        let mut out = out.borrow_mut();
+        match item {
+            Ok(Item::Event(event)) => writeln!(
+                out,
+                "{{\"type\":{},\"data\":{},\"id\":{}}}",
+                json(&event.event_type),
+                json(&event.data),
+                json(&event.last_event_id)
+            )
+            .map_err(write_error)?,
+            Ok(Item::Retry(ms)) => writeln!(out, "{{\"retry\":{ms}}}").map_err(write_error)?,
+            Ok(_) => {}
+            Err(ReadError::Parse(error)) => {
+                // Standard error may be gone; decoding goes on regardless.
+                let _ = writeln!(io::stderr(), "sse: {error}");
+                skipped = true;
             }
+            Err(ReadError::Transport(error)) => return Err(error.to_string()),
+            Err(error) => return Err(error.to_string()),
         }
-        out.flush().map_err(write_error)?;
     }
-    writeln!(
-        out,
-        "{{\"last_event_id\":{}}}",
-        json(parser.last_event_id())
-    )
-    .map_err(write_error)?;
+    let mut out = out.borrow_mut();
+    writeln!(out, "{{\"last_event_id\":{}}}", json(items.last_event_id())).map_err(write_error)?;
     out.flush().map_err(write_error)?;
     Ok(if skipped {
         ExitCode::FAILURE

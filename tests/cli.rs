@@ -262,17 +262,57 @@ fn encode_refuses_a_comment_when_its_event_is_bad() {
 }
 
 #[test]
-fn decode_reports_an_oversized_event_and_goes_on() {
+fn decode_reports_an_event_over_the_cap_and_goes_on() {
     let mut input = b"data: ".to_vec();
     input.extend(std::iter::repeat_n(b'x', (1 << 20) + 1));
     input.extend_from_slice(b"\n\ndata: after\n\n");
-    let output = run(&["decode"], &input);
+    let output = run(&["decode", "--max-field", "1048576"], &input);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("event data longer than"));
+    assert!(
+        stderr(&output).contains("event data longer than the parser's capacity of 1048576 bytes")
+    );
     assert_eq!(
         stdout(&output),
         "{\"type\":\"message\",\"data\":\"after\",\"id\":\"\"}\n{\"last_event_id\":\"\"}\n"
     );
+}
+
+#[test]
+fn decode_has_no_small_field_limit_by_default() {
+    // What a browser delivers: a 5 MiB data line and a 64 KiB event type
+    // and ID, far past any fixed buffer.
+    let mut input = b"event: ".to_vec();
+    input.extend(std::iter::repeat_n(b't', 64 << 10));
+    input.extend_from_slice(b"\nid: ");
+    input.extend(std::iter::repeat_n(b'i', 64 << 10));
+    input.extend_from_slice(b"\ndata: ");
+    input.extend(std::iter::repeat_n(b'd', 5 << 20));
+    input.extend_from_slice(b"\n\n");
+    let output = run(&["decode"], &input);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let out = stdout(&output);
+    let event: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(event["type"].as_str().map(str::len), Some(64 << 10));
+    assert_eq!(event["id"].as_str().map(str::len), Some(64 << 10));
+    assert_eq!(event["data"].as_str().map(str::len), Some(5 << 20));
+}
+
+#[test]
+fn max_field_out_of_range_is_a_usage_error() {
+    for value in ["0", "268435457", "18446744073709551615", "-1", "x"] {
+        let output = run(&["decode", "--max-field", value], b"");
+        assert_eq!(output.status.code(), Some(2), "--max-field {value}");
+        assert!(stderr(&output).contains("--max-field takes a whole number"));
+    }
+    // Both options, in either order and either form.
+    for args in [
+        &["decode", "--max-field=8", "--chunk", "1"][..],
+        &["decode", "--chunk=1", "--max-field", "8"],
+    ] {
+        let output = run(args, b"data: 123456789\n\ndata: ok\n\n");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert!(stdout(&output).starts_with("{\"type\":\"message\",\"data\":\"ok\""));
+    }
 }
 
 #[test]
