@@ -54,14 +54,29 @@ def comment(s):
 def retry(ms):
     return bytes([2]) + struct.pack("<I", ms)
 
+def plan(stream):
+    """Three cuts spread over the stream."""
+    n = len(stream)
+    return bytes([3]) + struct.pack("<HHH", n // 4, n // 2, (3 * n) // 4)
+
+# parse_chunked reads at most the first MAX_INPUT bytes of an input (see its
+# source), so its huge line is short: still long enough to overflow the small
+# parser's data and the roomy parser's type and ID (256 bytes each), with a
+# long run of invalid UTF-8 in the data. The roomy parser's 4096 bytes of data
+# are beyond its reach; the differential target's huge line overflows them.
+MAX_INPUT = 1024
+CHUNKED = dict(STREAMS, huge_line=(
+    b"data: " + b"x" * 200 + b"\xff" * 200 + b"\n\nevent: " + b"e" * 257 + b"\ndata: y\n\nid: " + b"9" * 257 + b"\n\n"
+))
+
 for name, stream in STREAMS.items():
     write("differential", name, stream)
-    # No cuts, then three cuts spread over the stream.
-    write("parse_chunked", name, bytes([0]) + stream)
-    n = len(stream)
-    plan = struct.pack("<HHH", n // 4, n // 2, (3 * n) // 4)
-    write("parse_chunked", name + "_cut", bytes([3]) + plan + stream)
-    write("lexer", name, bytes([3]) + plan + stream)
+    write("lexer", name, plan(stream) + stream)
+for name, stream in CHUNKED.items():
+    # No cuts, then three cuts.
+    for suffix, seed in (("", bytes([0]) + stream), ("_cut", plan(stream) + stream)):
+        assert len(seed) <= MAX_INPUT, name + suffix
+        write("parse_chunked", name + suffix, seed)
 
 FRAMES = {
     "llm": [retry(3000)] + [event("delta", str(i), '{"content":"tok"}') for i in range(5)] + [event(data="[DONE]")],
