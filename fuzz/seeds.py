@@ -72,6 +72,10 @@ CHUNKED = dict(STREAMS, huge_line=(
 for name, stream in STREAMS.items():
     write("differential", name, stream)
     write("lexer", name, plan(stream) + stream)
+    # The piece parser's target takes the same plan and stream, and the
+    # full huge line: large data is what it is for.
+    for suffix, seed in (("", bytes([0]) + stream), ("_cut", plan(stream) + stream)):
+        write("pieces", name + suffix, seed)
 for name, stream in CHUNKED.items():
     # No cuts, then three cuts.
     for suffix, seed in (("", bytes([0]) + stream), ("_cut", plan(stream) + stream)):
