@@ -50,6 +50,15 @@ pub struct EventReader<R, D, M, B> {
 
 /// The item [`EventReader::read_next`] hands out: borrowed from the parser
 /// and the block.
+///
+/// ```
+/// use sse_wire::embedded::BorrowedItem;
+/// use sse_wire::Item;
+/// fn reading(item: BorrowedItem<'_>) -> Option<f32> {
+///     item.event().and_then(|event| event.data().parse().ok())
+/// }
+/// assert_eq!(reading(Item::Retry(5)), None);
+/// ```
 pub type BorrowedItem<'p> = Item<Event<'p>, &'p str>;
 
 impl<R, D: Buffer, M: Buffer, B: AsRef<[u8]> + AsMut<[u8]>> EventReader<R, D, M, B> {

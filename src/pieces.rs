@@ -88,6 +88,16 @@ pub struct PieceParser<M> {
 }
 
 /// What [`PieceParser::next`] found. Each variant says what to do next.
+///
+/// ```
+/// use sse_wire::{Piece, PieceParser};
+/// let mut parser = PieceParser::<heapless::Vec<u8, 8>>::new();
+/// let mut input: &[u8] = b"retry: 5\ndata: x\n\n";
+/// assert_eq!(parser.next(&mut input), Ok(Piece::Retry(5)));
+/// assert!(matches!(parser.next(&mut input), Ok(Piece::Data(p)) if p.as_str() == Some("x")));
+/// assert!(matches!(parser.next(&mut input), Ok(Piece::EventEnd(end)) if end.dispatched));
+/// assert_eq!(parser.next(&mut input), Ok(Piece::NeedInput));
+/// ```
 #[must_use]
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
