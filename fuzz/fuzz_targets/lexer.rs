@@ -65,8 +65,15 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Unknown fields are left out of the canonical stream: they have no
-    // effect, so the model must still agree with the parser.
+    // effect, so the model must still agree with the parser on what was
+    // reported. The end-of-stream verdict is not compared here: a cut
+    // unknown line, or a name cut before its colon, leaves nothing in the
+    // canonical stream, though the original did stop inside a line. The
+    // other targets compare the verdict with the model.
     let via_lexer = reference::parse(&canonical, ROOMY);
     let direct = drive(&mut Roomy::new().with_comments(true), [stream]);
-    assert_eq!(via_lexer, direct);
+    assert_eq!(
+        (&via_lexer.items, &via_lexer.last_event_id),
+        (&direct.items, &direct.last_event_id)
+    );
 });
