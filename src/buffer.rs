@@ -269,7 +269,10 @@ mod tests {
 
     #[cfg(feature = "alloc")]
     #[test]
-    #[cfg_attr(miri, ignore = "megabytes of copying for an interpreter; runs natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "megabytes of copying for an interpreter; runs natively"
+    )]
     fn capped_bytes_never_allocate_past_their_cap() {
         // Fed in pieces, a `Vec` doubles past the cap; the store stops at it.
         for cap in [1, 63, 64, 100, 1000, 4096, 5000] {

@@ -293,7 +293,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(miri, ignore = "megabytes of copying for an interpreter; runs natively")]
+    #[cfg_attr(
+        miri,
+        ignore = "megabytes of copying for an interpreter; runs natively"
+    )]
     fn block_size_is_clamped_and_keeps_unread_bytes() {
         let mut items = EventReader::new(&b"data: a\n\ndata: b\n\n"[..]).with_block_size(12);
         assert_eq!(items.next().unwrap().unwrap().event().unwrap().data, "a");
