@@ -196,7 +196,7 @@ fn decode(chunk: usize, cap: usize) -> Result<ExitCode, String> {
     let mut items = EventReader::with_parser(input, parser).with_block_size(chunk);
     let mut skipped = false;
     let write_error = |e: io::Error| format!("writing standard output: {e}");
-    while let Some(item) = items.next() {
+    for item in items.by_ref() {
         let mut out = out.borrow_mut();
         match item {
             Ok(Item::Event(event)) => writeln!(
