@@ -35,6 +35,14 @@
 //! [`Lexer::next`], and add a case to `tests/shared/spec_cases.rs` that reaches it with
 //! every chunking (the spec tests split each input at every byte).
 //!
+//! If you add a field: add its [`Field`] variant and its name in
+//! [`Field::name`]; if its first letter is not one of `d`, `e`, `i`, `r`,
+//! add it to `Field::candidate` (one byte decides the candidate, so a new
+//! name that shares a first letter needs `Name` to track more than one);
+//! add its name and colon to `known_name`, the one-comparison path; and add
+//! spec cases that cut its name at every byte. The parser's side is listed
+//! at the top of `parser.rs`.
+//!
 //! Bytes are matched, not characters: every byte the grammar looks at (CR,
 //! LF, `:`, space, the BOM) is ASCII or the BOM itself, and an invalid UTF-8
 //! sequence can never swallow an ASCII byte, so lexing bytes and then decoding
@@ -129,8 +137,14 @@ pub enum Token<'i> {
         /// Not decoded: it may hold invalid UTF-8 or a UTF-8 sequence cut by
         /// a chunk boundary.
         piece: &'i [u8],
-        /// The line ended after this piece.
+        /// The line ended after this piece. When false, the piece took the
+        /// rest of the input: only the end of the input cuts a line.
         end: bool,
+        /// Every byte of `piece` is ASCII, so it is valid UTF-8 as it is.
+        /// Found by the same scan that looked for the line end, so a caller
+        /// that decodes values needs no pass of its own over an ASCII
+        /// piece.
+        ascii: bool,
     },
     /// An empty line: the point where the event in progress is dispatched.
     BlankLine,
@@ -174,16 +188,17 @@ fn known_name(bytes: &[u8]) -> Option<(Field, usize)> {
     Some((field, used))
 }
 
-/// Where the first CR or LF in `bytes` is, and whether every byte before
-/// it is ASCII (which makes the value valid UTF-8 without a further check).
+/// Where the first CR or LF in `bytes` is, if there is one, and whether
+/// every byte before it (every byte, if there is none) is ASCII, which
+/// makes those bytes valid UTF-8 without a further check.
 ///
 /// One pass does both for ASCII lines: 16 bytes at a time for the first
 /// 128 bytes, where most lines end, then 64 at a time, with vector compares
 /// where the target has them (see `plain_prefix`), all without `unsafe`.
 /// The block that stops the loop is searched a word at a time; a line that
 /// turns out not to be ASCII is finished with `memchr2`.
-#[inline]
-fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
+#[inline(always)]
+fn line_end(bytes: &[u8]) -> (Option<usize>, bool) {
     let mut at = plain_prefix(bytes);
     // Here `bytes[at..]` starts with 16 bytes at most that hold a line end
     // or a byte above 0x7F, or is shorter than 16 bytes.
@@ -194,7 +209,7 @@ fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
         };
         let (found, word_ascii) = word_line_end(word);
         if let Some(found) = found {
-            return Some((at + found, ascii && word_ascii));
+            return (Some(at + found), ascii && word_ascii);
         }
         ascii &= word_ascii;
         at += 8;
@@ -202,13 +217,14 @@ fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
     let rest = bytes.get(at..).unwrap_or_default();
     let found = if ascii {
         // Fewer than 8 bytes are left.
-        rest.iter().position(|&byte| byte == LF || byte == CR)?
+        rest.iter().position(|&byte| byte == LF || byte == CR)
     } else {
-        memchr2(LF, CR, rest)?
+        // A byte above 0x7F was seen, so the answer is known to be false.
+        memchr2(LF, CR, rest)
     };
     // Only the last few bytes of an ASCII line are left to check here.
-    let ascii = ascii && rest.get(..found).unwrap_or_default().is_ascii();
-    Some((at + found, ascii))
+    let before = rest.get(..found.unwrap_or(rest.len())).unwrap_or_default();
+    (found.map(|found| at + found), ascii && before.is_ascii())
 }
 
 /// How many bytes at the start of `bytes` are ASCII other than CR and LF,
@@ -408,54 +424,6 @@ impl Lexer {
         )
     }
 
-    /// Whether the lexer is inside the value of a line with this field, past
-    /// its colon and optional space, where any byte but CR and LF is part of
-    /// the value.
-    #[inline]
-    pub(crate) fn in_value_of(&self, field: Field) -> bool {
-        self.state == State::Value(field)
-    }
-
-    /// Reads a line that lies whole in `input` as one token, if the lexer
-    /// is at a line start: a blank line, or a comment or known field whose
-    /// line end is in `input` ([`Token::Value`] with `end: true`). Any other
-    /// line (one cut by the end of `input`, or an unknown field name) is
-    /// left to [`next`](Self::next): this returns `None` and changes
-    /// nothing.
-    ///
-    /// The flag says whether the value is all ASCII (true for a blank
-    /// line), found by the same pass that found the line end: the parser
-    /// then needs no UTF-8 check of its own.
-    ///
-    /// The parser's hot path. It gives exactly the token `next` would, by
-    /// the same steps, without the state machine's stops between them.
-    #[inline(always)]
-    pub(crate) fn whole_line<'i>(&mut self, input: &mut &'i [u8]) -> Option<(Token<'i>, bool)> {
-        if self.state != State::LineStart {
-            return None;
-        }
-        let bytes: &'i [u8] = input;
-        let (field, used) = match *bytes.first()? {
-            CR | LF => {
-                *input = self.end_line(bytes);
-                return Some((Token::BlankLine, true));
-            }
-            b':' => (Field::Comment, 1),
-            _ => known_name(bytes)?,
-        };
-        let value = bytes.get(used..).unwrap_or_default();
-        let value = value.strip_prefix(b" ").unwrap_or(value);
-        let (at, ascii) = line_end(value)?;
-        let (piece, rest) = value.split_at(at);
-        *input = self.end_line(rest);
-        let token = Token::Value {
-            field,
-            piece,
-            end: true,
-        };
-        Some((token, ascii))
-    }
-
     /// Steps over the line end that starts `rest` (a CR, an LF or a CRLF),
     /// returning what follows. A CR that ends `rest` leaves the lexer
     /// waiting for a possible LF.
@@ -497,19 +465,19 @@ impl Lexer {
     /// let mut a: &[u8] = b"data: hel";
     /// assert_eq!(
     ///     lexer.next(&mut a),
-    ///     Token::Value { field: Field::Data, piece: b"hel", end: false }
+    ///     Token::Value { field: Field::Data, piece: b"hel", end: false, ascii: true }
     /// );
     /// let mut b: &[u8] = b"lo\r";
     /// assert_eq!(
     ///     lexer.next(&mut b),
-    ///     Token::Value { field: Field::Data, piece: b"lo", end: true }
+    ///     Token::Value { field: Field::Data, piece: b"lo", end: true, ascii: true }
     /// );
     /// // The LF of a CRLF cut in two is not an empty line.
     /// let mut c: &[u8] = b"\n\r\n";
     /// assert_eq!(lexer.next(&mut c), Token::BlankLine);
     /// assert_eq!(lexer.next(&mut c), Token::NeedInput);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn next<'i>(&mut self, input: &mut &'i [u8]) -> Token<'i> {
         loop {
             let bytes: &'i [u8] = input;
@@ -524,12 +492,7 @@ impl Lexer {
                     // over at once.
                     let (field, used) = match byte {
                         CR | LF => {
-                            *input = &bytes[1..];
-                            self.state = if byte == CR {
-                                State::AfterCr
-                            } else {
-                                State::LineStart
-                            };
+                            *input = self.end_line(bytes);
                             return Token::BlankLine;
                         }
                         b':' => (Field::Comment, 1),
@@ -655,31 +618,36 @@ impl Lexer {
             field,
             piece: b"",
             end: true,
+            ascii: true,
         })
     }
 
     /// Reads (part of) a value. `input` is not empty.
-    #[inline]
+    #[inline(always)]
     fn value<'i>(&mut self, field: Field, input: &mut &'i [u8]) -> Token<'i> {
         let bytes: &'i [u8] = input;
-        match line_end(bytes) {
-            Some((at, _)) => {
+        let (found, ascii) = match *bytes {
+            // One byte per call (a UART, say) is most often one byte of a
+            // value: no search to set up.
+            [byte] if byte != CR && byte != LF => (None, byte.is_ascii()),
+            _ => line_end(bytes),
+        };
+        let (piece, end) = match found {
+            Some(at) => {
                 let (piece, rest) = bytes.split_at(at);
                 *input = self.end_line(rest);
-                Token::Value {
-                    field,
-                    piece,
-                    end: true,
-                }
+                (piece, true)
             }
             None => {
                 *input = &[];
-                Token::Value {
-                    field,
-                    piece: bytes,
-                    end: false,
-                }
+                (bytes, false)
             }
+        };
+        Token::Value {
+            field,
+            piece,
+            end,
+            ascii,
         }
     }
 }
@@ -689,7 +657,6 @@ mod tests {
     extern crate std;
     use super::*;
     use std::vec;
-    use std::vec::Vec;
 
     fn state_after(input: &[u8]) -> State {
         let mut lexer = Lexer::new();
@@ -736,9 +703,9 @@ mod tests {
                                 bytes[at + 3] = LF;
                             }
                         }
-                        let expected = bytes.iter().position(|&b| b == CR || b == LF);
-                        let expected = expected.map(|at| (at, bytes[..at].is_ascii()));
-                        assert_eq!(line_end(&bytes), expected, "{bytes:x?}");
+                        let found = bytes.iter().position(|&b| b == CR || b == LF);
+                        let before = &bytes[..found.unwrap_or(len)];
+                        assert_eq!(line_end(&bytes), (found, before.is_ascii()), "{bytes:x?}");
                     }
                 }
             }
@@ -749,7 +716,7 @@ mod tests {
     #[cfg_attr(miri, ignore = "too many cases for an interpreter; runs natively")]
     fn line_end_tells_whether_the_bytes_before_it_are_ascii() {
         // One byte above 0x7F before, at or after the line end, in every
-        // block position the search uses.
+        // block position the search uses; and the same without a line end.
         for len in 1..200 {
             let end = len - 1;
             for odd in 0..len {
@@ -757,75 +724,48 @@ mod tests {
                     let mut bytes = vec![b'x'; len];
                     bytes[end] = LF;
                     bytes[odd] = high;
-                    let expected = bytes.iter().position(|&b| b == LF).map(|at| (at, odd > at));
-                    assert_eq!(line_end(&bytes), expected, "{len} {odd} {high:x}");
+                    // A high byte put at the line end replaces it.
+                    let found = (odd != end).then_some(end);
+                    assert_eq!(line_end(&bytes), (found, odd > end), "{len} {odd} {high:x}");
+                    bytes[end] = b'x';
+                    bytes[odd] = high;
+                    assert_eq!(line_end(&bytes), (None, false), "{len} {odd} {high:x}");
                 }
             }
         }
     }
 
     #[test]
-    fn whole_line_gives_what_next_gives() {
-        let inputs: [&[u8]; 22] = [
-            b"data: x\nrest",
-            "data: caf\u{e9}\n".as_bytes(),
-            b"event: \xFF\r\n",
-            b"data:x\r\nrest",
-            b"data:  two spaces\r",
-            b"data:\n",
-            b"data: \rrest",
-            b"event:e\n",
-            b"id: 1\r\n",
-            b"retry: 10\n",
-            b": comment\n",
-            b":\r",
-            b"\n\n",
-            b"\r\ndata",
-            b"\r",
-            // Left to `next`: a cut line, a bare or unknown name.
-            b"data: cut",
-            b"data:",
-            b"data: ",
-            b"data\n",
-            b"other: thing\n",
-            b"Data: case\n",
+    fn the_ascii_flag_is_exact_at_every_split() {
+        let inputs: [&[u8]; 14] = [
+            "data: caf\u{e9}\nid: 1\r\n\n".as_bytes(),
+            b"event: \xFF\r\ndata:x\r\nrest",
+            b"data:  two spaces\r: comment\n:\r\n",
+            b"data:\ndata: \rretry: 10\n",
+            b"other: thing\xC3\xA9\nData: case\n",
+            b"data\nid\r\nevent\r",
+            "\u{feff}data: a longer line that crosses a few words \u{2603} here\n".as_bytes(),
+            b"data: 0123456789abcdef0123456789abcdef0123456789abcdef\xE2\x98\x83\n",
+            b"\xEF\xBBdata: x\n",
+            b"\n\n\r\r\n",
             b"",
+            b"data: \x80",
+            b"id: \x00\n",
+            b": \xF0\x9F\x98\x80 ok\n",
         ];
-        // Every token `next` gives for `input`, and where it leaves the lexer.
-        fn drain(mut lexer: Lexer, mut input: &[u8]) -> (Vec<Token<'_>>, State) {
-            let mut tokens = Vec::new();
-            loop {
-                match lexer.next(&mut input) {
-                    Token::NeedInput => return (tokens, lexer.state),
-                    token => tokens.push(token),
-                }
-            }
-        }
-        let start = Lexer {
-            state: State::LineStart,
-        };
         for input in inputs {
-            let mut lexer = start.clone();
-            let mut rest = input;
-            match lexer.whole_line(&mut rest) {
-                Some((token, ascii)) => {
-                    let value = match token {
-                        Token::Value { piece, .. } => piece,
-                        _ => b"",
-                    };
-                    assert_eq!(ascii, value.is_ascii(), "{input:?}");
-                    assert!(matches!(
-                        token,
-                        Token::BlankLine | Token::Value { end: true, .. }
-                    ));
-                    let (mut tokens, state) = drain(lexer, rest);
-                    tokens.insert(0, token);
-                    assert_eq!((tokens, state), drain(start.clone(), input), "{input:?}");
-                }
-                None => {
-                    assert_eq!((rest, lexer.state), (input, State::LineStart), "{input:?}");
-                    let cut = input.starts_with(b"data:") && !input.contains(&LF);
-                    assert!(cut || !input.starts_with(b"data: "), "{input:?}");
+            for cut in 0..=input.len() {
+                let mut lexer = Lexer::new();
+                for mut chunk in [&input[..cut], &input[cut..]] {
+                    loop {
+                        match lexer.next(&mut chunk) {
+                            Token::NeedInput => break,
+                            Token::Value { piece, ascii, .. } => {
+                                assert_eq!(ascii, piece.is_ascii(), "{input:?} cut at {cut}");
+                            }
+                            Token::BlankLine => {}
+                        }
+                    }
                 }
             }
         }

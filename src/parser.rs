@@ -24,14 +24,28 @@
 //!   appended as it is (one word-at-a-time check), any other goes through
 //!   the lossy decoder. The text is checked as a `str` once, when it is
 //!   handed out, rather than once per line.
-//! - A line that lies whole in the input (the common case) comes from the
-//!   lexer as one token without its state machine's stops
-//!   ([`Lexer::whole_line`]); a line cut by the end of the input, an
-//!   unknown field and the stream's start go through the state machine.
-//!   A whole value of a `data`, `event` or `id` line goes straight to its
-//!   buffer with no line left open ([`EventParser::whole_value`]), from
-//!   either source; whole lines are read in a tight loop of their own,
-//!   which is worth about a seventh of the time on small events.
+//! - One path: every token the lexer gives goes through one handler,
+//!   [`EventParser::piece`]. A line's first piece opens it (what its field
+//!   does then is [`EventParser::begin_line`] and [`Line::open_meta`]),
+//!   every piece adds to its value ([`EventParser::value`],
+//!   [`Line::meta_value`]), the last one finishes it. A line that lies
+//!   whole in the input is one piece that does all three. `next` is a loop
+//!   over that handler with one exit, where borrowed data is kept and the
+//!   status is made.
+//! - The one shortcut is zero copy: the first data line of an event, whole
+//!   in the input and valid UTF-8, is borrowed rather than copied, and
+//!   copied into the buffer ([`EventParser::keep`]) only when something
+//!   else needs the buffer first or the call returns without the event.
+//! - The lexer says whether each piece is ASCII (found by its line end
+//!   search), so an ASCII value is appended with no UTF-8 pass of its own.
+//!
+//! If you add a field: give it its [`Field`] in the lexer (see the
+//! checklist there), say in [`EventParser::begin_line`] (or, for a field
+//! the piece parser shares, [`Line::open_meta`]) what its first piece
+//! does and which [`Line`] it opens, and in [`EventParser::value`] (or
+//! [`Line::meta_value`]) what its pieces do; report it, if it reports
+//! anything, at the end of [`EventParser::piece`]. Add spec cases for it in
+//! `tests/shared/spec_cases.rs` and teach the model in `tests/reference`.
 
 use core::fmt;
 
@@ -179,14 +193,15 @@ impl Line {
         meta: &mut Meta<M>,
         utf8: &mut Utf8,
         piece: &[u8],
+        ascii: bool,
         end: bool,
     ) -> Result<(), ParseError> {
         match self {
-            Line::Event => meta.event_value(utf8, piece, false, end),
+            Line::Event => meta.event_value(utf8, piece, ascii, end),
             Line::Id { nul } => {
                 // IDs are short: a plain loop beats `memchr`'s set-up.
                 *nul = *nul || piece.contains(&0);
-                meta.id_value(utf8, piece, false, end, *nul)
+                meta.id_value(utf8, piece, ascii, end, *nul)
             }
             Line::Retry { value, digits } => {
                 *digits |= !piece.is_empty();
@@ -210,6 +225,23 @@ enum Cleanup {
     /// A comment borrowed the data buffer after its first `mark` bytes: cut
     /// the data back.
     Comment,
+}
+
+/// Why [`EventParser::next`]'s loop stopped: what its one exit reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// The input is used up.
+    NeedInput,
+    /// A blank line dispatched an event; its text is in the buffers (or
+    /// borrowed).
+    Event,
+    /// A valid `retry` line ended.
+    Retry(u64),
+    /// A reported comment ended; its text follows the data (see
+    /// [`EventParser::reported_comment`]).
+    Comment,
+    /// A value overflowed.
+    Failed(ParseError),
 }
 
 /// What [`EventParser::next`] found. Each variant says what to do next.
@@ -753,115 +785,106 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
     /// error: the standard says what every byte sequence means.
     pub fn next<'p, 'i: 'p>(&'p mut self, input: &mut &'i [u8]) -> Result<Status<'p>, ParseError> {
         self.take_back();
-        // One byte per call (a UART, say) spends most calls inside a data
-        // line: an ASCII byte there goes straight to the buffer. A byte that
-        // does not fit leaves the buffer unchanged, and the general path
-        // below reports it.
-        if let [byte] = **input {
-            if self.line == Line::Data
-                && byte.is_ascii()
-                && byte != b'\r'
-                && byte != b'\n'
-                && self.lexer.in_value_of(Field::Data)
-                && self.utf8.is_idle()
-                && self.data.try_extend(&[byte]).is_ok()
-            {
-                *input = &[];
-                return Ok(Status::NeedInput);
-            }
-        }
-        // The open event's data while it is one line still whole in `input`:
-        // handed out without a copy if the event ends in this call, copied
-        // into the data buffer before anything else needs it there.
+        // The open event's data while it is one line whole in `input`:
+        // handed out without a copy if the event ends in this call, kept in
+        // the data buffer otherwise (see [`EventParser::keep`]).
         let mut borrowed: Option<&'i [u8]> = None;
-        loop {
-            // The hot path: lines that lie whole in `input` come from the
-            // lexer as one token each ([`Lexer::whole_line`]). Blank lines,
-            // values that only fill a buffer and lines without effect are
-            // handled here in a tight loop; any other token, and lines cut by
-            // the end of `input`, unknown fields and the stream's start (from
-            // the lexer's state machine), are handled below.
-            let mut whole = None;
-            if self.line == Line::Idle {
-                while let Some((token, ascii)) = self.lexer.whole_line(input) {
-                    match token {
-                        Token::BlankLine => {
-                            if self.dispatch() {
-                                return Ok(Status::Event(self.dispatched(borrowed)));
-                            }
-                        }
-                        Token::Value {
-                            field: Field::Data,
-                            piece,
-                            ..
-                        } if !self.skipping => self.whole_data(piece, ascii, &mut borrowed)?,
-                        Token::Value {
-                            field: Field::Unknown,
-                            ..
-                        } => {}
-                        Token::Value {
-                            field: Field::Comment,
-                            ..
-                        } if !self.comments => {}
-                        _ => {
-                            whole = Some((token, ascii));
-                            break;
-                        }
-                    }
-                }
-            }
-            // A piece from `next` may be anything; `whole_line` says whether
-            // its piece is ASCII.
-            let (token, ascii) = whole.unwrap_or_else(|| (self.lexer.next(input), false));
-            let (field, piece, end) = match token {
-                Token::NeedInput => {
-                    self.keep(&mut borrowed)?;
-                    return Ok(Status::NeedInput);
-                }
+        // Every token goes through one handler; a whole line is a first
+        // piece that also ends. The loop stops at the first thing to
+        // report.
+        let stop = loop {
+            match self.lexer.next(input) {
+                Token::NeedInput => break Stop::NeedInput,
                 Token::BlankLine => {
                     if self.dispatch() {
-                        return Ok(Status::Event(self.dispatched(borrowed)));
+                        break Stop::Event;
                     }
-                    continue;
                 }
-                Token::Value { field, piece, end } => (field, piece, end),
-            };
-            // Unknown fields and unreported comments have no effect.
+                Token::Value {
+                    field,
+                    piece,
+                    end,
+                    ascii,
+                } => {
+                    if let Some(stop) = self.piece(field, piece, end, ascii, &mut borrowed) {
+                        break stop;
+                    }
+                }
+            }
+        };
+        // The one exit. Borrowed data outlives this call only inside the
+        // event it belongs to; anything else keeps it in the buffer first.
+        if !matches!(stop, Stop::Event) {
+            self.keep(&mut borrowed)?;
+        }
+        match stop {
+            Stop::NeedInput => Ok(Status::NeedInput),
+            Stop::Event => Ok(Status::Event(self.dispatched(borrowed))),
+            Stop::Retry(ms) => Ok(Status::Retry(ms)),
+            Stop::Comment => {
+                self.cleanup = Cleanup::Comment;
+                Ok(Status::Comment(self.reported_comment()))
+            }
+            Stop::Failed(error) => Err(error),
+        }
+    }
+
+    /// The one handler of a piece of a line: what the line's field does
+    /// with it. The first piece opens the line, the last one (`end`)
+    /// finishes it; a line that lies whole in the input is one piece that
+    /// does both. Returns what the finished line has to report, if
+    /// anything.
+    #[inline(always)]
+    fn piece<'i>(
+        &mut self,
+        field: Field,
+        piece: &'i [u8],
+        end: bool,
+        ascii: bool,
+        borrowed: &mut Option<&'i [u8]>,
+    ) -> Option<Stop> {
+        if self.line == Line::Idle {
+            // Lines without effect open no line, so this is their every
+            // piece: unknown fields, comments nobody asked for, and every
+            // line of an event skipped after an overflow.
             if self.skipping
                 || field == Field::Unknown
                 || (field == Field::Comment && !self.comments)
             {
-                continue;
+                return None;
             }
-            if self.line == Line::Idle {
-                if end && matches!(field, Field::Data | Field::Event | Field::Id) {
-                    self.whole_value(field, piece, ascii, &mut borrowed)?;
-                    continue;
-                }
-                // These lines write to the data buffer.
-                if matches!(field, Field::Data | Field::Comment) {
-                    self.keep(&mut borrowed)?;
+            if field == Field::Data && end && !self.has_data && self.borrowable(piece, ascii) {
+                // An event's first data line, whole in the input and valid
+                // UTF-8: borrowed, not copied.
+                *borrowed = Some(piece);
+                self.has_data = true;
+                return None;
+            }
+            // These lines write to the data buffer, after what was borrowed.
+            if matches!(field, Field::Data | Field::Comment) {
+                if let Err(error) = self.keep(borrowed) {
+                    return Some(self.fail(error));
                 }
             }
-            let result = self.value(field, piece, end);
-            self.fail(result)?;
-            if !end {
-                continue;
+            match self.begin_line(field) {
+                Ok(line) => self.line = line,
+                Err(error) => return Some(self.fail(error)),
             }
-            match core::mem::replace(&mut self.line, Line::Idle) {
-                Line::Retry {
-                    value,
-                    digits: true,
-                } => {
-                    self.keep(&mut borrowed)?;
-                    return Ok(Status::Retry(value));
-                }
-                Line::Comment { .. } => {
-                    self.cleanup = Cleanup::Comment;
-                    return Ok(Status::Comment(self.reported_comment()));
-                }
-                _ => {}
-            }
+        }
+        if let Err(error) = self.value(piece, end, ascii) {
+            return Some(self.fail(error));
+        }
+        if !end {
+            // Only the end of the input cuts a line: nothing is left to read.
+            return Some(Stop::NeedInput);
+        }
+        match core::mem::replace(&mut self.line, Line::Idle) {
+            Line::Retry {
+                value,
+                digits: true,
+            } => Some(Stop::Retry(value)),
+            Line::Comment { .. } => Some(Stop::Comment),
+            _ => None,
         }
     }
 
@@ -912,76 +935,20 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         value.len() <= self.data.capacity() && (ascii || core::str::from_utf8(value).is_ok())
     }
 
-    /// Passes an overflow on, first putting the parser in the state the
+    /// Stops at an overflow, first putting the parser in the state the
     /// standard's skipping needs: no line open, the rest of the event
     /// ignored.
-    #[inline]
-    fn fail(&mut self, result: Result<(), ParseError>) -> Result<(), ParseError> {
-        if let Err(error) = result {
-            // What fitted of an overflowing type depends on the chunking;
-            // the event is dropped anyway, so drop it all.
-            if matches!(error, ParseError::EventTypeTooLong { .. }) {
-                self.meta.event_type.clear();
-            }
-            self.skipping = true;
-            self.line = Line::Idle;
-            self.utf8.reset();
+    #[cold]
+    fn fail(&mut self, error: ParseError) -> Stop {
+        // What fitted of an overflowing type depends on the chunking; the
+        // event is dropped anyway, so drop it all.
+        if matches!(error, ParseError::EventTypeTooLong { .. }) {
+            self.meta.event_type.clear();
         }
-        result
-    }
-
-    /// A whole value of a field that only fills a buffer (`data`, `event`
-    /// or `id`): it goes straight there, with no line left open.
-    #[inline(always)]
-    fn whole_value<'i>(
-        &mut self,
-        field: Field,
-        piece: &'i [u8],
-        ascii: bool,
-        borrowed: &mut Option<&'i [u8]>,
-    ) -> Result<(), ParseError> {
-        let result = match field {
-            Field::Data => return self.whole_data(piece, ascii, borrowed),
-            Field::Event => {
-                self.meta.open_event();
-                self.meta.event_value(&mut self.utf8, piece, ascii, true)
-            }
-            _ => {
-                self.meta.open_id();
-                let nul = piece.contains(&0);
-                self.meta.id_value(&mut self.utf8, piece, ascii, true, nul)
-            }
-        };
-        self.fail(result)
-    }
-
-    /// A whole data line: the event's first, if it is valid UTF-8 and fits,
-    /// is borrowed from the input; any other is appended to the data, after
-    /// what was borrowed.
-    #[inline(always)]
-    fn whole_data<'i>(
-        &mut self,
-        piece: &'i [u8],
-        ascii: bool,
-        borrowed: &mut Option<&'i [u8]>,
-    ) -> Result<(), ParseError> {
-        if !self.has_data && self.borrowable(piece, ascii) {
-            *borrowed = Some(piece);
-            self.has_data = true;
-            return Ok(());
-        }
-        self.keep(borrowed)?;
-        let result = self.data_line(piece, ascii);
-        self.fail(result)
-    }
-
-    /// A whole data line: joined to the data with an LF if it is not the
-    /// first.
-    #[inline]
-    fn data_line(&mut self, value: &[u8], ascii: bool) -> Result<(), ParseError> {
-        self.open_data()?;
-        let full = self.data_full();
-        decode_into(&mut self.utf8, &mut self.data, value, ascii, true).map_err(|_| full)
+        self.skipping = true;
+        self.line = Line::Idle;
+        self.utf8.reset();
+        Stop::Failed(error)
     }
 
     /// Copies data borrowed from the input into the data buffer, where the
@@ -997,17 +964,13 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
         }
     }
 
-    /// Handles a piece of a line's value; at the line's end, finishes the
-    /// line, leaving `self.line` for the caller to report.
-    #[inline]
-    fn value(&mut self, field: Field, piece: &[u8], end: bool) -> Result<(), ParseError> {
-        if self.line == Line::Idle {
-            self.begin_line(field)?;
-        }
+    /// Handles a piece of the open line's value.
+    #[inline(always)]
+    fn value(&mut self, piece: &[u8], end: bool, ascii: bool) -> Result<(), ParseError> {
         match &mut self.line {
             Line::Data => {
                 let full = self.data_full();
-                decode_into(&mut self.utf8, &mut self.data, piece, false, end).map_err(|_| full)
+                decode_into(&mut self.utf8, &mut self.data, piece, ascii, end).map_err(|_| full)
             }
             Line::Comment { cut, .. } => {
                 let data = &mut self.data;
@@ -1023,14 +986,15 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
             }
             _ => self
                 .line
-                .meta_value(&mut self.meta, &mut self.utf8, piece, end),
+                .meta_value(&mut self.meta, &mut self.utf8, piece, ascii, end),
         }
     }
 
-    /// Does what a line's field asks for when its first piece arrives.
-    #[inline]
-    fn begin_line(&mut self, field: Field) -> Result<(), ParseError> {
-        self.line = match field {
+    /// The line a field's first piece opens, after doing what the field
+    /// asks for then.
+    #[inline(always)]
+    fn begin_line(&mut self, field: Field) -> Result<Line, ParseError> {
+        Ok(match field {
             Field::Data => {
                 self.open_data()?;
                 Line::Data
@@ -1040,8 +1004,7 @@ impl<D: Buffer, M: Buffer> EventParser<D, M> {
                 Line::Comment { cut: false }
             }
             _ => Line::open_meta(field, &mut self.meta),
-        };
-        Ok(())
+        })
     }
 
     /// Opens a data line: an LF joins it to the lines before it.
@@ -1231,6 +1194,10 @@ pub(crate) fn decode_into<B: Buffer>(
     end: bool,
 ) -> Result<(), crate::Full> {
     if utf8.is_idle() && (ascii || piece.is_ascii()) {
+        if let [byte] = *piece {
+            // One byte per call (a UART, say): a store, not a copy call.
+            return buf.try_extend(&[byte]);
+        }
         return buf.try_extend(piece);
     }
     decode_slow(utf8, buf, piece, end)

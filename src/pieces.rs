@@ -415,7 +415,7 @@ impl<M: Buffer> PieceParser<M> {
     pub fn next<'p, 'i: 'p>(&'p mut self, input: &mut &'i [u8]) -> Result<Piece<'p>, ParseError> {
         self.take_back();
         loop {
-            let (field, piece, end) = match self.lexer.next(input) {
+            let (field, piece, end, ascii) = match self.lexer.next(input) {
                 Token::NeedInput => return Ok(Piece::NeedInput),
                 Token::BlankLine => {
                     self.meta.commit();
@@ -432,7 +432,12 @@ impl<M: Buffer> PieceParser<M> {
                         last_event_id: text(self.meta.last_event_id()),
                     }));
                 }
-                Token::Value { field, piece, end } => (field, piece, end),
+                Token::Value {
+                    field,
+                    piece,
+                    end,
+                    ascii,
+                } => (field, piece, end, ascii),
             };
             if self.skipping || matches!(field, Field::Comment | Field::Unknown) {
                 continue;
@@ -461,7 +466,7 @@ impl<M: Buffer> PieceParser<M> {
             }
             let result = self
                 .line
-                .meta_value(&mut self.meta, &mut self.utf8, piece, end);
+                .meta_value(&mut self.meta, &mut self.utf8, piece, ascii, end);
             self.fail(result)?;
             if end {
                 if let Line::Retry {

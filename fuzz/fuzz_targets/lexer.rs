@@ -37,7 +37,14 @@ fuzz_target!(|data: &[u8]| {
                     assert!(!line_open, "blank line inside a line");
                     canonical.push(b'\n');
                 }
-                Token::Value { field, piece, end } => {
+                Token::Value {
+                    field,
+                    piece,
+                    end,
+                    ascii,
+                } => {
+                    assert_eq!(ascii, piece.is_ascii(), "a wrong ASCII flag");
+                    assert!(end || input.is_empty(), "a cut piece that left input");
                     let piece_range = piece.as_ptr_range();
                     assert!(
                         piece.is_empty()
