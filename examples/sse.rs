@@ -202,9 +202,9 @@ fn decode(chunk: usize, cap: usize) -> Result<ExitCode, String> {
             Ok(Item::Event(event)) => writeln!(
                 out,
                 "{{\"type\":{},\"data\":{},\"id\":{}}}",
-                json(&event.event_type),
-                json(&event.data),
-                json(&event.last_event_id)
+                json(event.event_type()),
+                json(event.data()),
+                json(event.last_event_id())
             )
             .map_err(write_error)?,
             Ok(Item::Retry(ms)) => writeln!(out, "{{\"retry\":{ms}}}").map_err(write_error)?,

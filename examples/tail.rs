@@ -166,9 +166,9 @@ fn print_events(
                 // Keys in the order `sse decode` prints them.
                 let line = format!(
                     "{{\"type\":{},\"data\":{},\"id\":{}}}",
-                    json!(event.event_type),
-                    json!(event.data),
-                    json!(event.last_event_id)
+                    json!(event.event_type()),
+                    json!(event.data()),
+                    json!(event.last_event_id())
                 );
                 if writeln!(stdout, "{line}")
                     .and_then(|()| stdout.flush())

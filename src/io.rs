@@ -12,7 +12,7 @@ use std::vec;
 
 use crate::buffer::{Buffer, CappedBytes};
 use crate::item::{Block, Found, ReadError};
-use crate::owned::{GrowableParser, OwnedItem};
+use crate::owned::{GrowableParser, OwnedItem, Owner};
 use crate::parser::{End, EventParser};
 
 /// The items of a stream read from an [`io::Read`]: its events, its
@@ -39,9 +39,9 @@ use crate::parser::{End, EventParser};
 /// let mut items = EventReader::new(body);
 /// assert_eq!(items.next().unwrap()?, Item::Retry(2000));
 /// let Item::Event(first) = items.next().unwrap()? else { panic!() };
-/// assert_eq!((first.data.as_str(), first.last_event_id.as_str()), ("hello", "1"));
+/// assert_eq!((first.data(), first.last_event_id()), ("hello", "1"));
 /// let Item::Event(second) = items.next().unwrap()? else { panic!() };
-/// assert_eq!((second.event_type.as_str(), second.data.as_str()), ("done", ""));
+/// assert_eq!((second.event_type(), second.data()), ("done", ""));
 /// assert!(items.next().is_none());
 /// // "data: cut" never finished:
 /// assert!(matches!(items.end(), Some(End::UnfinishedLine(_))));
@@ -51,6 +51,8 @@ use crate::parser::{End, EventParser};
 pub struct EventReader<R, D = CappedBytes, M = CappedBytes> {
     read: R,
     parser: EventParser<D, M>,
+    /// The event type and ID last handed out, shared with the next events.
+    owner: Owner,
     block: Block<Box<[u8]>>,
     retry: Option<u64>,
     /// The verdict, once a read returned 0 bytes.
@@ -65,7 +67,7 @@ impl<R: Read> EventReader<R> {
     /// use sse_wire::Item;
     /// let mut items = sse_wire::io::EventReader::new(&b"data: x\n\n"[..]);
     /// let Some(Ok(Item::Event(event))) = items.next() else { panic!() };
-    /// assert_eq!(event.data, "x");
+    /// assert_eq!(event.data(), "x");
     /// ```
     pub fn new(read: R) -> Self {
         Self::with_parser(read, GrowableParser::default())
@@ -93,12 +95,13 @@ impl<R: Read, D: Buffer, M: Buffer> EventReader<R, D, M> {
     /// let parser = Parser::<16>::new().with_comments(true);
     /// let mut items = EventReader::with_parser(&b": hi\ndata: ok\n\n"[..], parser);
     /// assert_eq!(items.next().unwrap().unwrap(), Item::Comment("hi".to_owned()));
-    /// assert_eq!(items.next().unwrap().unwrap().event().unwrap().data, "ok");
+    /// assert_eq!(items.next().unwrap().unwrap().event().unwrap().data(), "ok");
     /// ```
     pub fn with_parser(read: R, parser: EventParser<D, M>) -> Self {
         EventReader {
             read,
             parser,
+            owner: Owner::default(),
             block: Block::new(vec![0; 8 << 10].into_boxed_slice()),
             retry: None,
             end: None,
@@ -111,7 +114,7 @@ impl<R: Read, D: Buffer, M: Buffer> EventReader<R, D, M> {
     ///
     /// ```
     /// let mut items = sse_wire::io::EventReader::new(&b"data: x\n\n"[..]).with_block_size(1);
-    /// assert_eq!(items.next().unwrap().unwrap().event().unwrap().data, "x");
+    /// assert_eq!(items.next().unwrap().unwrap().event().unwrap().data(), "x");
     /// let huge = sse_wire::io::EventReader::new(std::io::empty()).with_block_size(usize::MAX);
     /// # let _ = huge;
     /// ```
@@ -215,7 +218,7 @@ impl<R: Read, D: Buffer, M: Buffer> Iterator for EventReader<R, D, M> {
         loop {
             match self.block.step(&mut self.parser) {
                 Found::Ready(found) => {
-                    let item = self.block.item(&self.parser, found).to_owned_item();
+                    let item = self.owner.item(self.block.item(&self.parser, found));
                     if let crate::Item::Retry(ms) = item {
                         self.retry = Some(ms);
                     }
@@ -299,13 +302,13 @@ mod tests {
     )]
     fn block_size_is_clamped_and_keeps_unread_bytes() {
         let mut items = EventReader::new(&b"data: a\n\ndata: b\n\n"[..]).with_block_size(12);
-        assert_eq!(items.next().unwrap().unwrap().event().unwrap().data, "a");
+        assert_eq!(items.next().unwrap().unwrap().event().unwrap().data(), "a");
         // Three bytes of the first block ("dat") are unread now.
         for size in [0, 1, usize::MAX] {
             items = items.with_block_size(size);
         }
         assert_eq!(items.block.buf.len(), EventReader::<&[u8]>::MAX_BLOCK_SIZE);
-        assert_eq!(items.next().unwrap().unwrap().event().unwrap().data, "b");
+        assert_eq!(items.next().unwrap().unwrap().event().unwrap().data(), "b");
         assert!(items.next().is_none());
     }
 }

@@ -13,11 +13,12 @@
 //! items of the step they share (`item.rs`).
 
 use alloc::string::String;
+use core::fmt;
 
-use crate::buffer::CappedBytes;
+use crate::buffer::{text, CappedBytes};
 use crate::encoder::Frame;
 use crate::item::Item;
-use crate::parser::{Event, EventParser};
+use crate::parser::{Event, EventParser, DEFAULT_TYPE};
 
 /// The event parser over growable storage with caps on its buffers.
 ///
@@ -77,8 +78,23 @@ impl Default for GrowableParser {
     }
 }
 
+/// Text shared by the events that carry it: an event type or an ID that
+/// stays the same from one event to the next is one allocation, not one
+/// per event. Where the target has no atomic pointer operations (a
+/// Cortex-M0, say), `Arc` is not available and each event owns a copy.
+#[cfg(target_has_atomic = "ptr")]
+type Shared = alloc::sync::Arc<str>;
+#[cfg(not(target_has_atomic = "ptr"))]
+type Shared = alloc::boxed::Box<str>;
+
 /// An event that owns its text: what the `std`, `stream` and `embedded-io`
 /// adaptors yield, and what [`Event::to_owned_event`] makes.
+///
+/// The data is a `String` of its own. The event type and the last event ID
+/// are shared: the default type, `"message"`, and an empty ID take no
+/// memory, and the adaptors hand the same allocation to every event whose
+/// type or ID is unchanged (on targets with atomic pointers), so a stream
+/// of events costs one allocation per event, for its data.
 ///
 /// ```
 /// use sse_wire::{OwnedEvent, Parser, Status};
@@ -90,17 +106,17 @@ impl Default for GrowableParser {
 ///     other => panic!("{other:?}"),
 /// };
 /// assert_eq!(owned, OwnedEvent::new("tick", "1", "7"));
+/// assert_eq!((owned.event_type(), owned.data(), owned.last_event_id()), ("tick", "1", "7"));
 /// // Back to the wire:
 /// assert_eq!(owned.to_frame().encode_to_vec().unwrap(), b"event: tick\nid: 7\ndata: 1\n\n");
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct OwnedEvent {
-    /// The event type; `"message"` when the stream named none.
-    pub event_type: String,
-    /// The data, its lines joined with LF.
-    pub data: String,
-    /// The last event ID when the event was dispatched (`""` if none).
-    pub last_event_id: String,
+    /// `None` for the default type, `"message"`.
+    event_type: Option<Shared>,
+    data: String,
+    /// `None` for no ID, `""`.
+    last_event_id: Option<Shared>,
 }
 
 impl OwnedEvent {
@@ -108,18 +124,70 @@ impl OwnedEvent {
     ///
     /// ```
     /// let event = sse_wire::OwnedEvent::new("message", "hi", "");
-    /// assert_eq!(event.data, "hi");
+    /// assert_eq!(event.data(), "hi");
+    /// assert_eq!(event, sse_wire::OwnedEvent::default().with_data("hi"));
     /// ```
     pub fn new(
-        event_type: impl Into<String>,
+        event_type: impl AsRef<str>,
         data: impl Into<String>,
-        last_event_id: impl Into<String>,
+        last_event_id: impl AsRef<str>,
     ) -> Self {
         OwnedEvent {
-            event_type: event_type.into(),
+            event_type: shared_type(event_type.as_ref()),
             data: data.into(),
-            last_event_id: last_event_id.into(),
+            last_event_id: shared_id(last_event_id.as_ref()),
         }
+    }
+
+    /// The same event with other data.
+    ///
+    /// ```
+    /// let event = sse_wire::OwnedEvent::new("tick", "1", "7").with_data("2");
+    /// assert_eq!((event.event_type(), event.data(), event.last_event_id()), ("tick", "2", "7"));
+    /// ```
+    #[must_use]
+    pub fn with_data(mut self, data: impl Into<String>) -> Self {
+        self.data = data.into();
+        self
+    }
+
+    /// The event type: the last `event` field's value, or `"message"` when
+    /// there was none or it was empty.
+    ///
+    /// ```
+    /// assert_eq!(sse_wire::OwnedEvent::default().event_type(), "message");
+    /// ```
+    pub fn event_type(&self) -> &str {
+        self.event_type.as_deref().unwrap_or(DEFAULT_TYPE)
+    }
+
+    /// The data: the `data` fields' values joined with LF.
+    ///
+    /// ```
+    /// assert_eq!(sse_wire::OwnedEvent::new("message", "a\nb", "").data(), "a\nb");
+    /// ```
+    pub fn data(&self) -> &str {
+        &self.data
+    }
+
+    /// The data, taken out of the event with no copy.
+    ///
+    /// ```
+    /// let data: String = sse_wire::OwnedEvent::new("message", "{}", "").into_data();
+    /// assert_eq!(data, "{}");
+    /// ```
+    pub fn into_data(self) -> String {
+        self.data
+    }
+
+    /// The last event ID when the event was dispatched (`""` if none was
+    /// set).
+    ///
+    /// ```
+    /// assert_eq!(sse_wire::OwnedEvent::new("message", "", "42").last_event_id(), "42");
+    /// ```
+    pub fn last_event_id(&self) -> &str {
+        self.last_event_id.as_deref().unwrap_or("")
     }
 
     /// The frame that writes this event: its type (left out when it is
@@ -134,9 +202,80 @@ impl OwnedEvent {
     /// ```
     pub fn to_frame(&self) -> Frame<'_> {
         Frame::Event {
-            event_type: Some(self.event_type.as_str()).filter(|t| *t != "message"),
-            id: Some(self.last_event_id.as_str()).filter(|id| !id.is_empty()),
+            event_type: self.event_type.as_deref(),
+            id: self.last_event_id.as_deref(),
             data: Some(&self.data),
+        }
+    }
+}
+
+impl fmt::Debug for OwnedEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedEvent")
+            .field("event_type", &self.event_type())
+            .field("data", &self.data)
+            .field("last_event_id", &self.last_event_id())
+            .finish()
+    }
+}
+
+/// The stored form of an event type: `None` for the default.
+fn shared_type(event_type: &str) -> Option<Shared> {
+    (!event_type.is_empty() && event_type != DEFAULT_TYPE).then(|| event_type.into())
+}
+
+/// The stored form of an ID: `None` for none.
+fn shared_id(id: &str) -> Option<Shared> {
+    (!id.is_empty()).then(|| id.into())
+}
+
+/// The stored form of a parser's event type or ID (`None` for the
+/// default), reusing `last` when the text is unchanged.
+fn reuse(last: &mut Option<Shared>, bytes: &[u8], default: &[u8]) -> Option<Shared> {
+    if bytes.is_empty() || bytes == default {
+        return None;
+    }
+    match last {
+        Some(shared) if shared.as_bytes() == bytes => Some(shared.clone()),
+        _ => {
+            let shared: Shared = text(bytes).into();
+            *last = Some(shared.clone());
+            Some(shared)
+        }
+    }
+}
+
+/// What the owned adaptors keep from one event to the next: the event type
+/// and the ID they handed out last, to share with the next event that has
+/// the same ones.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Owner {
+    event_type: Option<Shared>,
+    last_event_id: Option<Shared>,
+}
+
+impl Owner {
+    /// The owned form of an event.
+    #[inline]
+    pub(crate) fn event(&mut self, event: &Event<'_>) -> OwnedEvent {
+        OwnedEvent {
+            event_type: reuse(
+                &mut self.event_type,
+                event.event_type_bytes(),
+                DEFAULT_TYPE.as_bytes(),
+            ),
+            data: event.data().into(),
+            last_event_id: reuse(&mut self.last_event_id, event.last_event_id_bytes(), b""),
+        }
+    }
+
+    /// The owned form of an item.
+    #[inline]
+    pub(crate) fn item(&mut self, item: Item<Event<'_>, &str>) -> OwnedItem {
+        match item {
+            Item::Event(event) => Item::Event(self.event(&event)),
+            Item::Retry(ms) => Item::Retry(ms),
+            Item::Comment(text) => Item::Comment(text.into()),
         }
     }
 }
@@ -155,11 +294,11 @@ impl Event<'_> {
     /// let mut parser = Parser::<64>::new();
     /// let mut input: &[u8] = b"data: x\n\n";
     /// if let Ok(Status::Event(event)) = parser.next(&mut input) {
-    ///     assert_eq!(event.to_owned_event().data, "x");
+    ///     assert_eq!(event.to_owned_event().data(), "x");
     /// }
     /// ```
     pub fn to_owned_event(&self) -> OwnedEvent {
-        OwnedEvent::new(self.event_type(), self.data(), self.last_event_id())
+        Owner::default().event(self)
     }
 }
 
@@ -170,7 +309,7 @@ impl Event<'_> {
 /// ```
 /// use sse_wire::{Item, OwnedEvent, OwnedItem};
 /// let item: OwnedItem = Item::Event(OwnedEvent::new("message", "hi", ""));
-/// assert_eq!(item.event().map(|event| event.data), Some("hi".to_owned()));
+/// assert_eq!(item.event().map(OwnedEvent::into_data), Some("hi".to_owned()));
 /// ```
 pub type OwnedItem = Item<OwnedEvent, String>;
 
@@ -183,10 +322,6 @@ impl Item<Event<'_>, &str> {
     /// assert_eq!(item.to_owned_item(), Item::Comment("ping".to_owned()));
     /// ```
     pub fn to_owned_item(&self) -> OwnedItem {
-        match *self {
-            Item::Event(event) => Item::Event(event.to_owned_event()),
-            Item::Retry(ms) => Item::Retry(ms),
-            Item::Comment(text) => Item::Comment(text.into()),
-        }
+        Owner::default().item(*self)
     }
 }

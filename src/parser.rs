@@ -403,6 +403,18 @@ impl<'p> Event<'p> {
     pub fn last_event_id(&self) -> &'p str {
         text(self.last_event_id)
     }
+
+    /// The event type's bytes, `""` for the default type.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn event_type_bytes(&self) -> &'p [u8] {
+        self.event_type.unwrap_or_default()
+    }
+
+    /// The last event ID's bytes.
+    #[cfg(feature = "alloc")]
+    pub(crate) fn last_event_id_bytes(&self) -> &'p [u8] {
+        self.last_event_id
+    }
 }
 
 impl fmt::Debug for Event<'_> {

@@ -15,7 +15,7 @@ use futures_core::Stream;
 
 use crate::buffer::{Buffer, CappedBytes};
 use crate::item::{self, Found, Item, ReadError};
-use crate::owned::{GrowableParser, OwnedItem};
+use crate::owned::{GrowableParser, OwnedItem, Owner};
 use crate::parser::{End, EventParser};
 
 /// The items of a stream of byte chunks.
@@ -51,7 +51,7 @@ use crate::parser::{End, EventParser};
 /// let mut cx = Context::from_waker(Waker::noop());
 /// let Poll::Ready(Some(Ok(Item::Retry(50)))) = items.as_mut().poll_next(&mut cx) else { panic!() };
 /// let Poll::Ready(Some(Ok(Item::Event(event)))) = items.as_mut().poll_next(&mut cx) else { panic!() };
-/// assert_eq!(event.data, "hello");
+/// assert_eq!(event.data(), "hello");
 /// assert!(matches!(items.as_mut().poll_next(&mut cx), Poll::Ready(None)));
 /// assert_eq!(items.end(), Some(End::Complete));
 /// ```
@@ -61,6 +61,8 @@ pub struct EventStream<S, B, D = CappedBytes, M = CappedBytes> {
     /// without `unsafe` pin projection here.
     inner: Pin<Box<S>>,
     parser: EventParser<D, M>,
+    /// The event type and ID last handed out, shared with the next events.
+    owner: Owner,
     /// The chunk being parsed and how far.
     chunk: Option<B>,
     pos: usize,
@@ -106,6 +108,7 @@ impl<S, B, D, M> EventStream<S, B, D, M> {
         EventStream {
             inner: Box::pin(inner),
             parser,
+            owner: Owner::default(),
             chunk: None,
             pos: 0,
             retry: None,
@@ -214,7 +217,7 @@ where
                 this.pos = pos;
                 match found {
                     Found::Ready(found) => {
-                        let item = item::item(&this.parser, bytes, found).to_owned_item();
+                        let item = this.owner.item(item::item(&this.parser, bytes, found));
                         if let Item::Retry(ms) = item {
                             this.retry = Some(ms);
                         }

@@ -49,9 +49,11 @@ fn collect<R: Read, D: sse_wire::Buffer, M: sse_wire::Buffer>(
 ) -> Vec<Item> {
     reader
         .map(|result| match result {
-            Ok(sse_wire::Item::Event(event)) => {
-                event_item(event.event_type, event.data, event.last_event_id)
-            }
+            Ok(sse_wire::Item::Event(event)) => event_item(
+                event.event_type().to_owned(),
+                event.data().to_owned(),
+                event.last_event_id().to_owned(),
+            ),
             Ok(sse_wire::Item::Retry(ms)) => Item::Retry(ms),
             Ok(sse_wire::Item::Comment(text)) => Item::Comment(text),
             Ok(other) => panic!("unexpected {other:?}"),
@@ -116,7 +118,7 @@ fn a_read_error_is_reported_and_reading_goes_on() {
         "reading the event stream failed: link down"
     );
     // The partly read event survives the error.
-    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "a");
+    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data(), "a");
     assert!(reader.next().is_none());
     assert_eq!(reader.end(), Some(End::Complete));
 }
@@ -124,10 +126,16 @@ fn a_read_error_is_reported_and_reading_goes_on() {
 #[test]
 fn a_shrunk_block_keeps_the_bytes_already_read() {
     let mut reader = EventReader::new(&b"data: one\n\ndata: two\n\n"[..]);
-    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "one");
+    assert_eq!(
+        reader.next().unwrap().unwrap().event().unwrap().data(),
+        "one"
+    );
     // The whole input was read into the first block; shrinking keeps it.
     let mut reader = reader.with_block_size(1);
-    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "two");
+    assert_eq!(
+        reader.next().unwrap().unwrap().event().unwrap().data(),
+        "two"
+    );
     assert!(reader.next().is_none());
 }
 
@@ -170,7 +178,7 @@ fn a_reader_claiming_more_than_the_block_is_an_error_and_reading_goes_on() {
             room: 16
         }
     ));
-    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data, "a");
+    assert_eq!(reader.next().unwrap().unwrap().event().unwrap().data(), "a");
     assert!(reader.next().is_none());
 }
 

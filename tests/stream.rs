@@ -101,7 +101,11 @@ proptest! {
             .into_iter()
             .map(|item| match item {
                 Ok(sse_wire::Item::Event(event)) => {
-                    event_item(event.event_type, event.data, event.last_event_id)
+                    event_item(
+                    event.event_type().to_owned(),
+                    event.data().to_owned(),
+                    event.last_event_id().to_owned(),
+                )
                 }
                 Ok(sse_wire::Item::Retry(ms)) => Item::Retry(ms),
                 Ok(sse_wire::Item::Comment(text)) => Item::Comment(text),
@@ -128,10 +132,7 @@ fn transport_errors_pass_through_and_the_stream_goes_on() {
     assert_eq!(items.len(), 2);
     assert_eq!(items[0], Err(ReadError::Transport("reset")));
     let event = event(&items[1]);
-    assert_eq!(
-        (event.data.as_str(), event.last_event_id.as_str()),
-        ("a", "1")
-    );
+    assert_eq!((event.data(), event.last_event_id()), ("a", "1"));
     assert_eq!(
         ReadError::<&str>::Transport("reset").to_string(),
         "reading the event stream failed: reset"
@@ -186,7 +187,7 @@ fn a_fixed_capacity_parser_works_under_the_stream_too() {
             capacity: 4
         }))
     ));
-    assert_eq!(event(&items[1]).data, "1");
+    assert_eq!(event(&items[1]).data(), "1");
 }
 
 #[test]
@@ -215,5 +216,62 @@ fn a_stream_that_is_not_unpin_is_taken_as_it_is() {
     };
     let items = run(body.sse_events());
     assert_eq!(items.len(), 1);
-    assert_eq!(event(&items[0]).data, "pinned");
+    assert_eq!(event(&items[0]).data(), "pinned");
+}
+
+#[test]
+#[cfg(target_has_atomic = "ptr")]
+fn an_unchanged_type_or_id_is_shared_not_copied_per_event() {
+    let body = Body(VecDeque::from([Step::Chunk(
+        b"event: delta\nid: 7\ndata: a\n\nevent: delta\ndata: b\n\n\
+          event: delta\nid: 8\ndata: c\n\nevent: other\ndata: d\n\ndata: e\n\n"
+            .to_vec(),
+    )]));
+    let items = run(body.sse_events());
+    let events: Vec<&OwnedEvent> = items.iter().map(event).collect();
+    let seen: Vec<_> = events
+        .iter()
+        .map(|e| (e.event_type(), e.data(), e.last_event_id()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("delta", "a", "7"),
+            ("delta", "b", "7"),
+            ("delta", "c", "8"),
+            ("other", "d", "8"),
+            ("message", "e", "8"),
+        ]
+    );
+    let same = |a: &str, b: &str| std::ptr::eq(a.as_ptr(), b.as_ptr());
+    // One allocation while the text stays the same ...
+    assert!(same(events[0].event_type(), events[1].event_type()));
+    assert!(same(events[0].event_type(), events[2].event_type()));
+    assert!(same(events[0].last_event_id(), events[1].last_event_id()));
+    assert!(same(events[2].last_event_id(), events[4].last_event_id()));
+    // ... and a new one when it changes.
+    assert!(!same(events[1].last_event_id(), events[2].last_event_id()));
+    assert!(!same(events[2].event_type(), events[3].event_type()));
+    // The default type is no allocation at all.
+    assert!(same(
+        events[4].event_type(),
+        OwnedEvent::default().event_type()
+    ));
+}
+
+#[test]
+fn owned_events_compare_by_text_however_they_were_made() {
+    assert_eq!(
+        OwnedEvent::new("message", "x", ""),
+        OwnedEvent::default().with_data("x")
+    );
+    assert_ne!(
+        OwnedEvent::new("tick", "x", ""),
+        OwnedEvent::new("message", "x", "")
+    );
+    let debug = format!("{:?}", OwnedEvent::new("message", "x", "1"));
+    assert_eq!(
+        debug,
+        r#"OwnedEvent { event_type: "message", data: "x", last_event_id: "1" }"#
+    );
 }

@@ -291,9 +291,9 @@ fn sse_wire_stream(feed: &Feed, digest: &mut Digest<'_>) {
     drain(slices(feed).sse_events(), |item| {
         if let sse_wire::Item::Event(event) = item.expect("sse-wire (stream)") {
             digest.event(
-                event.event_type.as_bytes(),
-                event.data.as_bytes(),
-                event.last_event_id.as_bytes(),
+                event.event_type().as_bytes(),
+                event.data().as_bytes(),
+                event.last_event_id().as_bytes(),
             );
         }
     });
