@@ -130,6 +130,7 @@ extern crate alloc;
 extern crate std;
 
 mod buffer;
+pub mod client;
 mod encoder;
 mod item;
 mod lexer;
