@@ -1,13 +1,20 @@
 //! Layer 3: the encoder, from frames (events, comments, retry hints) to bytes.
 //!
-//! Every output path is driven by one piece generator ([`Pieces`]): it yields
-//! the encoded frame as a sequence of string slices, borrowed from the frame
-//! or from static text, so nothing is formatted into a buffer first. The
-//! resumable [`Encoder`] walks the pieces itself; every other output (a
-//! slice, a [`fmt::Write`], and with their features a `Vec`, a
-//! `std::io::Write` and an `embedded_io::Write`) is a [`Sink`], and one loop
-//! ([`Frame::put_all`]) hands the pieces to it, gathered into larger writes
-//! where the target wants that ([`Gather`]). So the outputs cannot disagree.
+//! Two writers make the bytes, and the unit tests hold them equal on every
+//! arrangement of line breaks:
+//! - a piece generator ([`Pieces`]) yields the encoded frame as a sequence
+//!   of string slices, borrowed from the frame or from static text, so
+//!   nothing is formatted into a buffer first. The resumable [`Encoder`]
+//!   walks the pieces itself; the streaming outputs (a [`fmt::Write`], and
+//!   with their features a `std::io::Write` and an `embedded_io::Write`)
+//!   are each a [`Sink`], and one loop ([`Frame::put_all`]) hands the
+//!   pieces to it, gathered into larger writes where the target wants that
+//!   ([`Gather`]);
+//! - a line writer ([`write_lines`]) fills the outputs that hold the whole
+//!   frame (a slice, and with `alloc` a `Vec`), a line at a time: the fixed
+//!   text of a line is a few stores and its value one copy, where the
+//!   pieces would be three copies of unknown length.
+//!
 //! The exact length ([`Frame::encoded_len`], [`Encoder::remaining_len`]) is
 //! counted by [`measure`], a faster scan the unit tests hold to the pieces.
 //!
@@ -161,7 +168,7 @@ impl<'a> Frame<'a> {
     pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         self.validate()?;
         let mut sink = SliceSink { buf, written: 0 };
-        match self.put_all::<0, _>(&mut sink) {
+        match write_lines(self, &mut sink) {
             Ok(()) => Ok(sink.written),
             Err(Overflow) => Err(EncodeError::BufferTooSmall {
                 needed: measure(self),
@@ -204,10 +211,14 @@ impl<'a> Frame<'a> {
     /// ```
     #[cfg(feature = "alloc")]
     pub fn append_to_vec(&self, out: &mut Vec<u8>) -> Result<usize, EncodeError> {
-        let len = self.encoded_len()?;
-        out.reserve(len);
-        match self.put_all::<0, _>(out) {
-            Ok(()) => Ok(len),
+        self.validate()?;
+        // Exact when the data or comment is one line, the usual case; more
+        // lines grow the `Vec` as they are written, so the text is scanned
+        // once, not measured first.
+        out.reserve(one_line_len(self));
+        let before = out.len();
+        match write_lines(self, out) {
+            Ok(()) => Ok(out.len() - before),
             Err(never) => match never {},
         }
     }
@@ -345,14 +356,115 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// Where an encoded frame goes: each output of [`Frame`] is one of these,
-/// fed by [`Frame::put_all`].
+/// Where an encoded frame goes, piece by piece: each streaming output of
+/// [`Frame`] is one of these, fed by [`Frame::put_all`].
 trait Sink {
     /// Why a write failed.
     type Error;
 
     /// Writes all of `text`, or fails.
     fn put(&mut self, text: &str) -> Result<(), Self::Error>;
+}
+
+/// Where [`write_lines`] writes: an output that takes a whole line at a
+/// time, its fixed parts as arrays (so they compile to a few stores) and its
+/// value in one copy. The slice and `Vec` outputs are these.
+trait LineSink {
+    /// Why a write failed.
+    type Error;
+
+    /// Writes `prefix`, `value` and LF.
+    fn line<const P: usize>(&mut self, prefix: &[u8; P], value: &[u8]) -> Result<(), Self::Error>;
+
+    /// Writes `text`.
+    fn text<const N: usize>(&mut self, text: &[u8; N]) -> Result<(), Self::Error>;
+}
+
+/// Writes a valid frame to `sink` line by line: the same bytes as
+/// [`Pieces`] (the unit tests hold them equal), with one copy per value and
+/// one scan of the data or comment for its line breaks.
+fn write_lines<S: LineSink + ?Sized>(frame: &Frame<'_>, sink: &mut S) -> Result<(), S::Error> {
+    match *frame {
+        Frame::Event {
+            event_type,
+            id,
+            data,
+        } => {
+            if let Some(event_type) = event_type {
+                sink.line(b"event: ", event_type.as_bytes())?;
+            }
+            if let Some(id) = id {
+                sink.line(b"id: ", id.as_bytes())?;
+            }
+            if let Some(data) = data {
+                write_text(sink, b"data: ", b"data:\n", data)?;
+            }
+            sink.text(b"\n")
+        }
+        Frame::Comment(text) => write_text(sink, b": ", b":\n", text),
+        Frame::Retry(mut value) => {
+            // Right-aligned decimal digits; a `u64` has at most 20.
+            let mut digits = [0u8; 20];
+            let mut start = digits.len();
+            while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
+                *slot = b'0' + (value % 10) as u8;
+                value /= 10;
+                start -= 1;
+                if value == 0 {
+                    break;
+                }
+            }
+            sink.line(b"retry: ", digits.get(start..).unwrap_or_default())
+        }
+    }
+}
+
+/// Writes `text` as lines cut at LF, CR or CRLF (by [`split_line`]), each
+/// as `prefix`, the line and LF, or as `empty` when the line is empty. Each
+/// search for a line break starts where the last one stopped, so the text is
+/// scanned once.
+#[inline]
+fn write_text<S: LineSink + ?Sized, const P: usize, const E: usize>(
+    sink: &mut S,
+    prefix: &[u8; P],
+    empty: &[u8; E],
+    text: &str,
+) -> Result<(), S::Error> {
+    let mut rest = Some(text);
+    while let Some(text) = rest {
+        let (line, after) = split_line(text);
+        match line.is_empty() {
+            true => sink.text(empty)?,
+            false => sink.line(prefix, line.as_bytes())?,
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
+/// The length of a valid frame's encoding if its data or comment is one
+/// line (its exact length then), found without a scan: for sizing a `Vec`
+/// that more lines then grow.
+#[cfg(feature = "alloc")]
+fn one_line_len(frame: &Frame<'_>) -> usize {
+    // `prefix`, the text and LF; an empty text drops the prefix's space.
+    let line = |prefix: usize, text: &str| match text.len() {
+        0 => prefix,
+        len => prefix + len + 1,
+    };
+    let field = |prefix: usize, value: Option<&str>| value.map_or(0, |v| prefix + v.len() + 1);
+    match *frame {
+        Frame::Event {
+            event_type,
+            id,
+            data,
+        } => {
+            let data = data.map_or(0, |data| line("data: ".len(), data));
+            field("event: ".len(), event_type) + field("id: ".len(), id) + data + "\n".len()
+        }
+        Frame::Comment(text) => line(": ".len(), text),
+        Frame::Retry(value) => "retry: ".len() + leading_exponent(value) as usize + 2,
+    }
 }
 
 /// The slice ran out before the frame did.
@@ -365,13 +477,31 @@ struct SliceSink<'b> {
     written: usize,
 }
 
-impl Sink for SliceSink<'_> {
+impl LineSink for SliceSink<'_> {
     type Error = Overflow;
 
-    fn put(&mut self, text: &str) -> Result<(), Overflow> {
-        let end = self.written + text.len();
+    #[inline]
+    fn line<const P: usize>(&mut self, prefix: &[u8; P], value: &[u8]) -> Result<(), Overflow> {
+        let end = self
+            .written
+            .saturating_add(P + 1)
+            .saturating_add(value.len());
         let room = self.buf.get_mut(self.written..end).ok_or(Overflow)?;
-        room.copy_from_slice(text.as_bytes());
+        let (head, room) = room.split_first_chunk_mut::<P>().ok_or(Overflow)?;
+        let (last, room) = room.split_last_mut().ok_or(Overflow)?;
+        *head = *prefix;
+        room.copy_from_slice(value);
+        *last = b'\n';
+        self.written = end;
+        Ok(())
+    }
+
+    #[inline]
+    fn text<const N: usize>(&mut self, text: &[u8; N]) -> Result<(), Overflow> {
+        let end = self.written.saturating_add(N);
+        let room = self.buf.get_mut(self.written..end).ok_or(Overflow)?;
+        let room: &mut [u8; N] = room.try_into().map_err(|_| Overflow)?;
+        *room = *text;
         self.written = end;
         Ok(())
     }
@@ -389,11 +519,21 @@ impl<W: fmt::Write + ?Sized> Sink for FmtSink<'_, W> {
 }
 
 #[cfg(feature = "alloc")]
-impl Sink for Vec<u8> {
+impl LineSink for Vec<u8> {
     type Error = core::convert::Infallible;
 
-    fn put(&mut self, text: &str) -> Result<(), Self::Error> {
-        self.extend_from_slice(text.as_bytes());
+    #[inline]
+    fn line<const P: usize>(&mut self, prefix: &[u8; P], value: &[u8]) -> Result<(), Self::Error> {
+        self.reserve(P + value.len() + 1);
+        self.extend_from_slice(prefix);
+        self.extend_from_slice(value);
+        self.push(b'\n');
+        Ok(())
+    }
+
+    #[inline]
+    fn text<const N: usize>(&mut self, text: &[u8; N]) -> Result<(), Self::Error> {
+        self.extend_from_slice(text);
         Ok(())
     }
 }
@@ -964,7 +1104,29 @@ mod tests {
         Pieces::new(frame).map(str::len).sum()
     }
 
-    /// The counted length is the written length, for every text of up to
+    /// The frame's bytes as the pieces make them.
+    fn pieces_bytes(frame: &Frame<'_>) -> std::vec::Vec<u8> {
+        Pieces::new(frame).flat_map(str::bytes).collect()
+    }
+
+    /// The frame's bytes as [`write_lines`] writes them, to a `Vec` and to a
+    /// slice of exactly their length, which must agree.
+    fn lines_bytes(frame: &Frame<'_>) -> std::vec::Vec<u8> {
+        let mut out = std::vec::Vec::new();
+        let Ok(()) = write_lines(frame, &mut out);
+        let mut buf = std::vec![0; out.len()];
+        let mut sink = SliceSink {
+            buf: &mut buf,
+            written: 0,
+        };
+        assert!(write_lines(frame, &mut sink).is_ok());
+        assert_eq!(sink.written, out.len());
+        assert_eq!(buf, out);
+        out
+    }
+
+    /// The counted length is the written length, and the line writer writes
+    /// the pieces' bytes, for every text of up to
     /// six characters from `a`, CR, LF and `é` (so every arrangement of line
     /// breaks, empty lines and CRLF, at the start, middle and end) as data
     /// and as a comment, with and without a type and ID; and for retry
@@ -998,6 +1160,10 @@ mod tests {
                 },
             ] {
                 assert_eq!(measure(&frame), pieces_len(&frame), "{frame:?}");
+                assert_eq!(lines_bytes(&frame), pieces_bytes(&frame), "{frame:?}");
+                if !text.contains(['\r', '\n']) {
+                    assert_eq!(one_line_len(&frame), measure(&frame), "{frame:?}");
+                }
             }
         }
         let mut power = 1u64;
@@ -1005,6 +1171,8 @@ mod tests {
             for value in [power - 1, power, power + 1, u64::MAX] {
                 let frame = Frame::Retry(value);
                 assert_eq!(measure(&frame), pieces_len(&frame), "{value}");
+                assert_eq!(lines_bytes(&frame), pieces_bytes(&frame), "{value}");
+                assert_eq!(one_line_len(&frame), measure(&frame), "{value}");
             }
             match power.checked_mul(10) {
                 Some(next) => power = next,
