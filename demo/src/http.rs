@@ -375,7 +375,8 @@ pub struct Limits {
     pub head_deadline: Duration,
     /// The most bytes of response head (status line, header lines, the
     /// blank line, and any interim `1xx` heads before), and of a chunked
-    /// body's trailers.
+    /// body's trailers. The head is kept as one buffer of at most this
+    /// size, plus 32 bytes of index per header line (64-bit targets).
     pub max_head: usize,
     /// The longest chunk-size line, extensions and CRLF included.
     pub max_chunk_line: usize,
@@ -637,6 +638,12 @@ impl<S: Socket> Wire<S> {
             };
             if out.len() + n > limit {
                 return Ok(Line::TooLong);
+            }
+            // Grow by doubling, but never past the limit.
+            let needed = out.len() + n;
+            if needed > out.capacity() {
+                let capacity = needed.max(out.capacity() * 2).min(limit);
+                out.reserve_exact(capacity - out.len());
             }
             out.extend_from_slice(&buffered[..n]);
             self.pos += n;
