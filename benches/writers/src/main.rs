@@ -32,8 +32,9 @@
 //! - "async-sse": `Sender::send` per event, its `Encoder` (an
 //!   `AsyncBufRead`) drained as the sender fills its channel, on a minimal
 //!   executor;
-//! - "memcpy": a copy of sse-wire's output for the row into the buffer of
-//!   the slice path, the floor for writing those bytes at all.
+//! - "memcpy": each event's bytes as sse-wire writes them, made before the
+//!   run, copied one event after another into the buffer of the slice path:
+//!   the same copies of the same bytes, the floor for writing them at all.
 //!
 //! Before anything is timed, every writer writes every row once and its
 //! output is parsed back by sse-wire's `GrowableParser`; the events must be
@@ -128,8 +129,8 @@ struct Scratch {
     vec: Vec<u8>,
     /// sse-codec's reused buffer.
     bytes: futures_codec::BytesMut,
-    /// The row as sse-wire writes it, for memcpy.
-    wire: Vec<u8>,
+    /// The row's events as sse-wire writes them, for memcpy.
+    wire: Vec<Vec<u8>>,
 }
 
 // --- The writers ------------------------------------------------------------
@@ -288,9 +289,13 @@ fn async_sse(inputs: &'static [Input], _: &mut Scratch, out: &mut Out) {
 }
 
 fn memcpy(_: &'static [Input], scratch: &mut Scratch, out: &mut Out) {
-    let len = scratch.wire.len();
-    scratch.buf[..len].copy_from_slice(black_box(&scratch.wire));
-    out.put(&scratch.buf[..len]);
+    let mut at = 0;
+    for event in &scratch.wire {
+        let end = at + event.len();
+        scratch.buf[at..end].copy_from_slice(black_box(event));
+        at = end;
+    }
+    out.put(&scratch.buf[..at]);
 }
 
 /// A `Stream` over an iterator whose items are all ready.
@@ -406,15 +411,12 @@ fn prepare(row: &RowSpec, quick: bool) -> (&'static [Input], Vec<ReadBack>, Scra
         .iter()
         .map(|e| (e.event_type.clone(), e.data.clone(), e.id.clone()))
         .collect();
-    let mut wire = Vec::new();
-    for input in &inputs {
-        input
-            .frame()
-            .append_to_vec(&mut wire)
-            .expect("a valid frame");
-    }
+    let wire: Vec<Vec<u8>> = inputs
+        .iter()
+        .map(|input| input.frame().encode_to_vec().expect("a valid frame"))
+        .collect();
     let scratch = Scratch {
-        buf: vec![0; wire.len()],
+        buf: vec![0; wire.iter().map(Vec::len).sum()],
         vec: Vec::new(),
         bytes: futures_codec::BytesMut::new(),
         wire,
@@ -706,7 +708,7 @@ fn check_cell(row: &RowSpec, who: &str, settings: &Settings) {
 fn time_cell(row: &RowSpec, who: &str, settings: &Settings) {
     let run = writer(who);
     let (inputs, _, mut scratch) = prepare(row, settings.quick);
-    let len = scratch.wire.len();
+    let len = scratch.buf.len();
     watchdog(settings.timeout);
     let mut first = Out::Count(0);
     run(inputs, &mut scratch, &mut first);
