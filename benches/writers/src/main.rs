@@ -43,10 +43,13 @@
 //! run. Then the edge cases ([`EDGES`]), each a one-event stream, are
 //! written by each writer and read back, giving the correctness table.
 //!
-//! Each cell is the median of several runs, in MiB/s of the stream as
-//! sse-wire writes it (the workload's bytes), so every writer of a row is
-//! measured against the same figure; it runs in its own process, stopped
-//! as "< N" (an upper bound) if one run takes longer than the timeout.
+//! A cell is timed in five rounds; each round times every cell of the
+//! table once, in its own process (at least 5 runs, for at least 0.6 s),
+//! so that a stretch of load on a shared machine falls on every writer of
+//! a row alike. The cell is the median of its rounds' medians, in MiB/s
+//! of the stream as sse-wire writes it (the workload's bytes), so every
+//! writer of a row is measured against the same figure. A cell whose one
+//! run takes longer than the timeout is stopped and shown as "< N s".
 //! Every timed run hands its output to a sink that counts the bytes, and
 //! the count must match the checked run's.
 //!
@@ -480,6 +483,8 @@ struct Settings {
     budget: Duration,
     /// A cell whose single run takes longer than this is stopped.
     timeout: Duration,
+    /// How many times every cell is timed, each time in its own process.
+    rounds: usize,
 }
 
 const USAGE: &str =
@@ -494,8 +499,9 @@ fn main() {
     };
     let settings = Settings {
         quick,
-        budget: Duration::from_millis(if quick { 0 } else { 1000 }),
+        budget: Duration::from_millis(if quick { 0 } else { 600 }),
         timeout: Duration::from_secs(timeout),
+        rounds: if quick { 1 } else { 5 },
     };
     if let Some(at) = args.iter().position(|arg| arg == "--cell") {
         let row: usize = args.get(at + 1).and_then(|s| s.parse().ok()).expect(USAGE);
@@ -561,25 +567,50 @@ fn main() {
         std::process::exit(1);
     }
 
-    // Phase two: the timing.
-    let mut results = Vec::new();
-    for (index, (row, row_verdicts)) in rows.iter().zip(&verdicts).enumerate() {
-        eprintln!("timing {index}: {}", row.label);
-        let mut cells = Vec::new();
-        for ((who, _), verdict) in WRITERS.iter().zip(row_verdicts) {
-            let cell = match verdict {
-                Verdict::Agrees => time(index, who, &settings),
-                Verdict::Differs(_) => Cell::Excluded,
-                Verdict::TimedOut => Cell::TimedOut,
-            };
-            eprintln!("  {who:<20} {cell:?}");
-            cells.push(cell);
+    // Phase two: the timing, in rounds: each round times every cell of
+    // every row once, so a stretch of load on the machine falls on every
+    // writer of a row alike rather than on a few of them; a cell is the
+    // median of its rounds.
+    let mut rounds: Vec<Vec<Vec<Cell>>> = Vec::new();
+    for round in 0..settings.rounds {
+        let mut round_cells = Vec::new();
+        for (index, (row, row_verdicts)) in rows.iter().zip(&verdicts).enumerate() {
+            eprintln!("timing {index}: {}, round {}", row.label, round + 1);
+            let mut cells = Vec::new();
+            for ((who, _), verdict) in WRITERS.iter().zip(row_verdicts) {
+                let cell = match verdict {
+                    Verdict::Agrees => time(index, who, &settings),
+                    Verdict::Differs(_) => Cell::Excluded,
+                    Verdict::TimedOut => Cell::TimedOut,
+                };
+                eprintln!("  {who:<20} {cell:?}");
+                cells.push(cell);
+            }
+            let floor = time(index, "memcpy", &settings);
+            eprintln!("  {:<20} {floor:?}", "memcpy");
+            cells.push(floor);
+            round_cells.push(cells);
         }
-        let floor = time(index, "memcpy", &settings);
-        eprintln!("  {:<20} {floor:?}", "memcpy");
-        cells.push(floor);
-        results.push((index, cells));
+        rounds.push(round_cells);
     }
+    let results: Vec<(usize, Vec<Cell>)> = (0..rows.len())
+        .map(|row| {
+            let cells = (0..=WRITERS.len())
+                .map(|column| {
+                    let mut speeds = Vec::new();
+                    for round in &rounds {
+                        match round[row][column] {
+                            Cell::Speed(speed) => speeds.push(speed),
+                            other => return other,
+                        }
+                    }
+                    speeds.sort_by(f64::total_cmp);
+                    Cell::Speed(speeds[speeds.len() / 2])
+                })
+                .collect();
+            (row, cells)
+        })
+        .collect();
     print_table(&rows, &verdicts, &results, &edges, &settings);
 }
 
@@ -785,8 +816,9 @@ fn print_table(
     }
     println!();
     println!(
-        "MiB/s of the stream as sse-wire writes it, the median of {} runs; every writer builds what a server sends for every event inside each run, and its output was parsed back and checked against the events first.",
-        if settings.quick { "1" } else { "at least 5" }
+        "MiB/s of the stream as sse-wire writes it, the median of {} rounds of at least {} runs each; every writer builds what a server sends for every event inside each run, and its output was parsed back and checked against the events first.",
+        settings.rounds,
+        if settings.quick { 1 } else { 5 }
     );
     if settings.quick {
         println!(
