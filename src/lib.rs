@@ -103,7 +103,8 @@
 //!
 //! None by default: the crate is then `no_std` without `alloc`, with two
 //! dependencies, `heapless` and `memchr`. Each feature adds one integration
-//! and at most one dependency:
+//! and at most one dependency (`reqwest`'s three others are crates reqwest
+//! depends on anyway):
 //!
 //! | feature | adds | needs |
 //! |---|---|---|
@@ -112,6 +113,7 @@
 //! | `stream` | [`stream::EventStream`]: a `Stream` of byte chunks to a `Stream` of owned [`Item`]s | `futures-core`, implies `alloc` |
 //! | `embedded-io` | [`embedded::EventReader`] (the parser over an `embedded_io::Read`), [`Frame::encode_embedded`] | `embedded-io` |
 //! | `embedded-io-async` | the same over the async traits | `embedded-io-async`, implies `embedded-io` |
+//! | `reqwest` | [`reqwest::EventSource`]: a reconnecting `Stream` of items over a `reqwest::RequestBuilder` | `reqwest`, `tokio` (timer), `futures-util`, `bytes`; implies `std` and `stream` |
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -144,6 +146,8 @@ pub mod embedded;
 pub mod io;
 #[cfg(feature = "alloc")]
 mod owned;
+#[cfg(feature = "reqwest")]
+pub mod reqwest;
 #[cfg(feature = "stream")]
 pub mod stream;
 
