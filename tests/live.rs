@@ -1,4 +1,4 @@
-//! The `serve` and `tail` examples against each other, as processes over
+//! The `serve` example and the demo's `tail` against each other, as processes over
 //! loopback TCP: tail prints what serve logged, resumes with Last-Event-ID
 //! after serve drops it, POSTs and decodes a chunked stream; serve handles
 //! many clients and forgets the ones that leave.
@@ -73,7 +73,7 @@ impl Drop for Serve {
 
 /// Runs `tail` to its end and returns its exit success and output lines.
 fn tail(args: &[&str]) -> (bool, Vec<Value>) {
-    let output = Command::new(common::examples::build("tail", &["std"]))
+    let output = Command::new(common::examples::build_demo("tail"))
         .args(args)
         .stderr(Stdio::inherit())
         .output()
