@@ -210,3 +210,77 @@ fn serve_serves_many_clients_and_forgets_those_that_leave() {
     drop(clients);
     wait_for(0);
 }
+
+/// The `reqwest` feature's `EventSource` against `serve` dropping every
+/// connection: every event arrives once, in order, across reconnections
+/// that resume from the Last-Event-ID.
+#[cfg(feature = "reqwest")]
+#[test]
+fn reqwest_event_source_resumes_against_serve() {
+    use futures_util::StreamExt;
+    use sse_wire::client::Config;
+    use sse_wire::{GrowableParser, Item};
+
+    let serve = Serve::start(&[
+        "--interval-ms",
+        "20",
+        "--retry-ms",
+        "30",
+        "--drop-after",
+        "5",
+    ]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let events = runtime.block_on(async {
+        let request = reqwest::Client::new().get(serve.url("/events"));
+        // serve asks for 30 ms; the default floor is 500 ms.
+        let config = Config::new().with_retry_range_ms(10, 1000);
+        let mut source =
+            sse_wire::reqwest::EventSource::with_client(request, config, GrowableParser::default())
+                .unwrap();
+        let mut events = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while events.len() < 25 {
+            let item = tokio::time::timeout_at(deadline, source.next())
+                .await
+                .expect("serve's events came too slowly")
+                .expect("the stream ended");
+            if let Ok(Item::Event(event)) = item {
+                events.push(event);
+            }
+        }
+        events
+    });
+    let log = serve.log();
+    let mut previous: Option<u64> = None;
+    let mut connections = 0;
+    for event in &events {
+        let id: u64 = event.last_event_id().parse().unwrap();
+        if event.event_type() == "connected" {
+            connections += 1;
+            if let Some(previous) = previous {
+                assert_eq!(id, previous, "serve resumed from the ID sent");
+            }
+            previous = Some(id);
+            continue;
+        }
+        let sent = log
+            .iter()
+            .find(|logged| logged["id"] == event.last_event_id())
+            .unwrap_or_else(|| panic!("{event:?} is not in serve's log"));
+        assert_eq!(
+            (event.event_type(), event.data()),
+            (
+                sent["type"].as_str().unwrap(),
+                sent["data"].as_str().unwrap()
+            )
+        );
+        if let Some(previous) = previous {
+            assert_eq!(id, previous + 1, "an event was lost or repeated");
+        }
+        previous = Some(id);
+    }
+    assert!(connections >= 3, "only {connections} connections");
+}
