@@ -833,6 +833,9 @@ impl<P: BodyParser> Client<P> {
     /// failed (before or after the response), or the caller dropped it.
     /// Says whether an event was cut off (it is discarded, as the standard
     /// says), and plans the reconnection: [`poll`](Self::poll) says when.
+    /// When no connection is in progress (after a verdict that ended it, or
+    /// an idle [`Action::Drop`]), it only ends the parser's stream, so a
+    /// transport can call it after every connection.
     ///
     /// ```
     /// use sse_wire::client::{Action, Client, Config};
