@@ -99,18 +99,29 @@ fn tail_prints_what_serve_sent_and_resumes_after_each_drop() {
     let (ok, lines) = tail(&[&serve.url("/events"), "--count", "30"]);
     assert!(ok);
     assert_eq!(lines.len(), 30);
-    let log = serve.log();
+    let events = lines.iter().map(|line| {
+        let text = |key: &str| line[key].as_str().unwrap().to_owned();
+        (text("type"), text("data"), text("id"))
+    });
+    let connections = check_resumed(&serve.log(), events);
+    assert!(connections >= 4, "only {connections} connections");
+}
+
+/// Checks events a client received from `/events` (type, data, last event
+/// ID) against serve's log: each is one serve sent, none is lost or
+/// repeated, and each `connected` event says serve resumed from the ID the
+/// client sent. Returns how many connections there were.
+fn check_resumed(log: &[Value], events: impl Iterator<Item = (String, String, String)>) -> usize {
     let mut previous: Option<u64> = None;
     let mut connections = 0;
-    for line in &lines {
-        let id = line["id"].as_str().unwrap();
-        if line["type"] == "connected" {
+    for (event_type, data, id) in events {
+        if event_type == "connected" {
             connections += 1;
-            let hello: Value = serde_json::from_str(line["data"].as_str().unwrap()).unwrap();
+            let hello: Value = serde_json::from_str(&data).unwrap();
             match previous {
                 None => assert_eq!(hello["resumed_from"], Value::Null),
                 Some(previous) => {
-                    // tail sent the last ID it had, and serve resumed there.
+                    // The client sent the last ID it had, and serve resumed there.
                     assert_eq!(hello["resumed_from"], previous.to_string());
                     assert_eq!(id, previous.to_string());
                 }
@@ -120,11 +131,14 @@ fn tail_prints_what_serve_sent_and_resumes_after_each_drop() {
         }
         let sent = log
             .iter()
-            .find(|event| event["id"] == id)
-            .unwrap_or_else(|| panic!("{line} is not in serve's log"));
+            .find(|event| event["id"] == id.as_str())
+            .unwrap_or_else(|| panic!("{id} is not in serve's log"));
         assert_eq!(
-            (&line["type"], &line["data"]),
-            (&sent["type"], &sent["data"])
+            (event_type.as_str(), data.as_str()),
+            (
+                sent["type"].as_str().unwrap(),
+                sent["data"].as_str().unwrap()
+            )
         );
         let id: u64 = id.parse().unwrap();
         if let Some(previous) = previous {
@@ -132,7 +146,7 @@ fn tail_prints_what_serve_sent_and_resumes_after_each_drop() {
         }
         previous = Some(id);
     }
-    assert!(connections >= 4, "only {connections} connections");
+    connections
 }
 
 #[test]
@@ -253,34 +267,14 @@ fn reqwest_event_source_resumes_against_serve() {
         }
         events
     });
-    let log = serve.log();
-    let mut previous: Option<u64> = None;
-    let mut connections = 0;
-    for event in &events {
-        let id: u64 = event.last_event_id().parse().unwrap();
-        if event.event_type() == "connected" {
-            connections += 1;
-            if let Some(previous) = previous {
-                assert_eq!(id, previous, "serve resumed from the ID sent");
-            }
-            previous = Some(id);
-            continue;
-        }
-        let sent = log
-            .iter()
-            .find(|logged| logged["id"] == event.last_event_id())
-            .unwrap_or_else(|| panic!("{event:?} is not in serve's log"));
-        assert_eq!(
-            (event.event_type(), event.data()),
-            (
-                sent["type"].as_str().unwrap(),
-                sent["data"].as_str().unwrap()
-            )
-        );
-        if let Some(previous) = previous {
-            assert_eq!(id, previous + 1, "an event was lost or repeated");
-        }
-        previous = Some(id);
-    }
+    let events = events.iter().map(|event| {
+        let (event_type, data) = (event.event_type(), event.data());
+        (
+            event_type.to_owned(),
+            data.to_owned(),
+            event.last_event_id().to_owned(),
+        )
+    });
+    let connections = check_resumed(&serve.log(), events);
     assert!(connections >= 3, "only {connections} connections");
 }
