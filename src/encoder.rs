@@ -378,6 +378,9 @@ trait LineSink {
 
     /// Writes `text`.
     fn text<const N: usize>(&mut self, text: &[u8; N]) -> Result<(), Self::Error>;
+
+    /// Writes `bytes`, a part of a long line.
+    fn bytes(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
 }
 
 /// Writes a valid frame to `sink` line by line: the same bytes as
@@ -419,10 +422,17 @@ fn write_lines<S: LineSink + ?Sized>(frame: &Frame<'_>, sink: &mut S) -> Result<
     }
 }
 
-/// Writes `text` as lines cut at LF, CR or CRLF (by [`split_line`]), each
-/// as `prefix`, the line and LF, or as `empty` when the line is empty. Each
-/// search for a line break starts where the last one stopped, so the text is
-/// scanned once.
+/// How much of a line [`write_text`] searches for a line break before it
+/// copies what it searched: small enough that the copy reads it from the
+/// L1 cache, so a long line is read from memory once, not once to search
+/// and once more to copy.
+const WINDOW: usize = 4 * 1024;
+
+/// Writes `text` as lines cut at LF, CR or CRLF (as [`split_line`] cuts
+/// them), each as `prefix`, the line and LF, or as `empty` when the line is
+/// empty. Each search for a line break starts where the last one stopped,
+/// so the text is scanned once; a line longer than [`WINDOW`] is copied a
+/// window at a time, each window right after it was searched.
 #[inline]
 fn write_text<S: LineSink + ?Sized, const P: usize, const E: usize>(
     sink: &mut S,
@@ -430,16 +440,59 @@ fn write_text<S: LineSink + ?Sized, const P: usize, const E: usize>(
     empty: &[u8; E],
     text: &str,
 ) -> Result<(), S::Error> {
-    let mut rest = Some(text);
-    while let Some(text) = rest {
-        let (line, after) = split_line(text);
-        match line.is_empty() {
-            true => sink.text(empty)?,
-            false => sink.line(prefix, line.as_bytes())?,
-        }
-        rest = after;
+    let mut rest = text.as_bytes();
+    // Whether the current line's prefix and first windows are written.
+    let mut started = false;
+    loop {
+        let window = rest.get(..WINDOW).unwrap_or(rest);
+        let Some(at) = memchr2(b'\n', b'\r', window) else {
+            if window.len() < rest.len() {
+                // A long line, with no break in this window.
+                if !started {
+                    sink.text(prefix)?;
+                    started = true;
+                }
+                sink.bytes(window)?;
+                rest = rest.get(window.len()..).unwrap_or_default();
+                continue;
+            }
+            // The last line.
+            return end_line(sink, prefix, empty, started, rest);
+        };
+        end_line(
+            sink,
+            prefix,
+            empty,
+            started,
+            rest.get(..at).unwrap_or_default(),
+        )?;
+        started = false;
+        let after = match rest.get(at..at + 2) {
+            Some(b"\r\n") => at + 2,
+            _ => at + 1,
+        };
+        rest = rest.get(after..).unwrap_or_default();
     }
-    Ok(())
+}
+
+/// Writes the end of a line whose last (or only) part is `tail`, and LF:
+/// as one line if nothing of it is written yet.
+#[inline]
+fn end_line<S: LineSink + ?Sized, const P: usize, const E: usize>(
+    sink: &mut S,
+    prefix: &[u8; P],
+    empty: &[u8; E],
+    started: bool,
+    tail: &[u8],
+) -> Result<(), S::Error> {
+    match (started, tail.is_empty()) {
+        (true, _) => {
+            sink.bytes(tail)?;
+            sink.text(b"\n")
+        }
+        (false, true) => sink.text(empty),
+        (false, false) => sink.line(prefix, tail),
+    }
 }
 
 /// The length of a valid frame's encoding if its data or comment is one
@@ -505,6 +558,15 @@ impl LineSink for SliceSink<'_> {
         self.written = end;
         Ok(())
     }
+
+    #[inline]
+    fn bytes(&mut self, bytes: &[u8]) -> Result<(), Overflow> {
+        let end = self.written.saturating_add(bytes.len());
+        let room = self.buf.get_mut(self.written..end).ok_or(Overflow)?;
+        room.copy_from_slice(bytes);
+        self.written = end;
+        Ok(())
+    }
 }
 
 /// A [`fmt::Write`].
@@ -534,6 +596,12 @@ impl LineSink for Vec<u8> {
     #[inline]
     fn text<const N: usize>(&mut self, text: &[u8; N]) -> Result<(), Self::Error> {
         self.extend_from_slice(text);
+        Ok(())
+    }
+
+    #[inline]
+    fn bytes(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.extend_from_slice(bytes);
         Ok(())
     }
 }
@@ -1177,6 +1245,28 @@ mod tests {
             match power.checked_mul(10) {
                 Some(next) => power = next,
                 None => break,
+            }
+        }
+    }
+
+    /// Lines longer than the search window, and line breaks on both sides
+    /// of its edges (a CRLF cut by an edge too), are written as the pieces
+    /// write them.
+    #[test]
+    #[cfg_attr(miri, ignore = "megabytes of text for an interpreter; runs natively")]
+    fn long_lines_are_written_as_the_pieces_write_them() {
+        for len in [WINDOW - 1, WINDOW, WINDOW + 1, 2 * WINDOW, 3 * WINDOW + 5] {
+            for at in [0, 1, WINDOW - 2, WINDOW - 1, WINDOW, WINDOW + 1, len - 1] {
+                for line_break in ["\n", "\r", "\r\n", "\n\n"] {
+                    let mut text = "x".repeat(len);
+                    text.insert_str(at.min(len), line_break);
+                    for text in [text.as_str(), text.trim_end_matches('x')] {
+                        for frame in [Frame::data(text), Frame::Comment(text)] {
+                            let (ours, theirs) = (lines_bytes(&frame), pieces_bytes(&frame));
+                            assert!(ours == theirs, "{len} {at} {line_break:?}");
+                        }
+                    }
+                }
             }
         }
     }
