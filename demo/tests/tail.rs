@@ -419,3 +419,66 @@ fn a_silent_server_is_left_after_the_idle_timeout() {
     assert!(start.elapsed() < Duration::from_secs(8));
     assert_eq!(heads.iter().take(2).count(), 2);
 }
+
+#[test]
+fn options_that_cannot_be_sent_are_usage_errors() {
+    for args in [
+        &["http://127.0.0.1:1/", "--header", "X-A\r\nEvil: 1: v"][..],
+        &["http://127.0.0.1:1/", "--header", "Bad Name: v"],
+        &["http://127.0.0.1:1/", "--header", "X-Ctl: a\u{1}b"],
+        &["http://127.0.0.1:1/", "--header", "Host: elsewhere"],
+        &["http://127.0.0.1:1/", "--header", "last-event-id: 5"],
+        &["http://127.0.0.1:1/", "--last-event-id", "a\nb"],
+        &["http://127.0.0.1:1/", "--last-event-id", &"x".repeat(5000)],
+    ] {
+        let output = run(args, Duration::from_secs(10));
+        assert_eq!(code(&output), 2, "{:?}", &args[1..]);
+    }
+}
+
+#[test]
+fn a_closed_stderr_or_stdout_never_panics() {
+    // The reader of both pipes is gone before tail writes.
+    for args in [
+        &["--help"][..],
+        &["--count", "0"],
+        &["http://127.0.0.1:1/", "--once"],
+    ] {
+        let mut child = tail(args).spawn().unwrap();
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let status = wait(child, Duration::from_secs(10)).status;
+        assert_ne!(status.code(), Some(101), "{args:?}");
+        assert!(status.code().is_some(), "{args:?}");
+    }
+}
+
+#[test]
+fn with_an_idle_timeout_a_head_that_never_comes_is_left() {
+    let (url, _heads) = server(vec![
+        Box::new(|_stream: TcpStream| thread::sleep(Duration::from_secs(10))),
+        sse("data: answered\n\n"),
+    ]);
+    let start = Instant::now();
+    let output = run(
+        &[&url, "--idle-timeout", "0.5", "--count", "1"],
+        Duration::from_secs(9),
+    );
+    assert_eq!(code(&output), 0);
+    assert_eq!(
+        lines(&output),
+        [r#"{"type":"message","data":"answered","id":""}"#]
+    );
+    assert!(start.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn an_output_that_cannot_be_written_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // no /dev/full here
+    };
+    let (url, _heads) = server(vec![sse("data: a\n\n")]);
+    let child = tail(&[&url, "--count", "1"]).stdout(full).spawn().unwrap();
+    let output = wait(child, Duration::from_secs(10));
+    assert_eq!(code(&output), 1);
+}

@@ -37,6 +37,19 @@ const USAGE: &str = "usage: tail URL [--post JSON] [--header 'Name: value']... [
 const DATA_CAP: usize = 16 << 20;
 const META_CAP: usize = 4 << 10;
 
+/// Headers tail sends itself (or the transport does): `--header` cannot
+/// set them.
+const OWN_HEADERS: [&str; 8] = [
+    "Accept",
+    "Cache-Control",
+    "Last-Event-ID",
+    "Content-Type",
+    "Host",
+    "Content-Length",
+    "Transfer-Encoding",
+    "Connection",
+];
+
 /// The read timeout when no idle timeout is asked for: reads wait this
 /// long at a time, and then simply wait again.
 const NO_IDLE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -61,18 +74,18 @@ fn main() -> ExitCode {
     let options = match parse_args(std::env::args().skip(1)) {
         Ok(Some(options)) => options,
         Ok(None) => {
-            println!("{USAGE}");
+            let _ = writeln!(io::stdout(), "{USAGE}");
             return ExitCode::SUCCESS;
         }
         Err(message) => {
-            eprintln!("tail: {message}\n{USAGE}");
+            say(format_args!("{message}\n{USAGE}"));
             return ExitCode::from(2);
         }
     };
     match follow(&options) {
         Exit::Done => ExitCode::SUCCESS,
         Exit::Refused(why) => {
-            eprintln!("tail: {why}");
+            say(format_args!("{why}"));
             ExitCode::FAILURE
         }
     }
@@ -108,8 +121,18 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                     .split_once(':')
                     .ok_or(format!("--header: not 'Name: value': {line:?}"))?;
                 let name = name.trim();
-                if name.is_empty() || header.contains(['\r', '\n', '\0']) {
+                let token =
+                    |byte: u8| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte);
+                if name.is_empty()
+                    || !name.bytes().all(token)
+                    || header
+                        .bytes()
+                        .any(|byte| (byte < 0x20 && byte != b'\t') || byte == 0x7F)
+                {
                     return Err(format!("--header: not a header line: {line:?}"));
+                }
+                if OWN_HEADERS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+                    return Err(format!("--header: tail sets {name} itself"));
                 }
                 options
                     .headers
@@ -133,7 +156,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
                 }
                 options.idle = Some(Duration::from_secs_f64(seconds));
             }
-            "--last-event-id" => options.last_event_id = Some(value("--last-event-id")?),
+            "--last-event-id" => {
+                let id = value("--last-event-id")?;
+                if id.contains(['\r', '\n', '\0']) || id.len() > META_CAP {
+                    return Err(format!(
+                        "--last-event-id: at most {META_CAP} bytes, without CR, LF or NUL"
+                    ));
+                }
+                options.last_event_id = Some(id);
+            }
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}")),
             _ if url.is_none() => {
                 url = Some(Url::parse(&arg).map_err(|error| format!("{arg}: {error}"))?);
@@ -143,6 +174,12 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Options>,
     }
     options.url = url.ok_or("a URL is needed")?;
     Ok(Some(options))
+}
+
+/// Writes a diagnostic line to standard error. A failed write (a closed
+/// pipe, say) is ignored: diagnostics must never stop the program.
+fn say(message: std::fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr(), "tail: {message}");
 }
 
 /// Follows the stream until done or refused.
@@ -173,7 +210,7 @@ fn follow(options: &Options) -> Exit {
                     Ok(Some(exit)) => return exit,
                     Ok(None) => {}
                     Err(why) if options.once => return Exit::Refused(why),
-                    Err(why) => eprintln!("tail: {why}"),
+                    Err(why) => say(format_args!("{why}")),
                 }
                 if options.once {
                     return Exit::Done;
@@ -181,7 +218,7 @@ fn follow(options: &Options) -> Exit {
             }
             Action::Wait { until } => {
                 let wait = until.saturating_sub(now());
-                eprintln!("tail: reconnecting in {wait} ms");
+                say(format_args!("reconnecting in {wait} ms"));
                 thread::sleep(Duration::from_millis(wait));
             }
             // The connection was already given up inside `attempt`.
@@ -207,9 +244,15 @@ fn attempt(
 ) -> Result<Option<Exit>, String> {
     let mut url = options.url.clone();
     let mut post = options.post.as_deref();
+    let defaults = Limits::default();
     let limits = Limits {
         idle: options.idle.unwrap_or(NO_IDLE),
-        ..Limits::default()
+        // Waiting for the response head is waiting too: with an idle
+        // timeout, the head must come within it.
+        head_deadline: options.idle.map_or(defaults.head_deadline, |idle| {
+            idle.min(defaults.head_deadline)
+        }),
+        ..defaults
     };
     let mut response = loop {
         let mut headers: Vec<(&str, &[u8])> = client
@@ -302,9 +345,13 @@ fn attempt(
                         json!(event.data()),
                         json!(event.last_event_id())
                     );
-                    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
-                        // Whoever reads the output has gone.
-                        return Ok(Some(Exit::Done));
+                    if let Err(error) = writeln!(out, "{line}").and_then(|()| out.flush()) {
+                        return Ok(Some(if error.kind() == ErrorKind::BrokenPipe {
+                            // Whoever reads the output has gone.
+                            Exit::Done
+                        } else {
+                            Exit::Refused(format!("cannot write the output: {error}"))
+                        }));
                     }
                     *printed += 1;
                     if options.count == Some(*printed) {
@@ -312,18 +359,18 @@ fn attempt(
                     }
                 }
                 Ok(_) => {}
-                Err(error) => eprintln!("tail: skipped an event: {error}"),
+                Err(error) => say(format_args!("skipped an event: {error}")),
             }
         }
     };
     let end = client.disconnected(now());
     if !end.is_complete() {
-        eprintln!("tail: {end}; that event is dropped");
+        say(format_args!("{end}; that event is dropped"));
     }
     match why {
         Some(why) => Err(why),
         None => {
-            eprintln!("tail: the response ended");
+            say(format_args!("the response ended"));
             Ok(None)
         }
     }
