@@ -65,13 +65,14 @@ use std::convert::Infallible;
 use std::hash::Hasher;
 use std::hint::black_box;
 use std::pin::Pin;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use cells::{first_run_done, format_speed, watchdog, Outcome, Ready};
 use futures_core::Stream;
 
+#[path = "../../cells/mod.rs"]
+mod cells;
 #[path = "../../workloads/mod.rs"]
 mod workloads;
 
@@ -442,17 +443,6 @@ fn drain<S: Stream>(stream: S, mut each: impl FnMut(S::Item)) {
     }
 }
 
-/// An iterator as a stream that is always ready.
-struct Ready<I>(I);
-
-impl<I: Iterator + Unpin> Stream for Ready<I> {
-    type Item = I::Item;
-
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-        Poll::Ready(self.0.next())
-    }
-}
-
 /// The feed's chunks as a stream of `Ok(&[u8])`.
 fn slices(feed: &Feed) -> Ready<impl Iterator<Item = Result<&[u8], Infallible>> + '_> {
     Ready(feed.chunks.iter().map(|chunk| Ok(*chunk)))
@@ -775,70 +765,17 @@ struct Report {
     mib_per_s: Option<f64>,
 }
 
-/// How a cell's process ended.
-#[derive(Debug)]
-enum Outcome {
-    Done(Report),
-    /// Its first parse took longer than the timeout.
-    TimedOut,
-    /// It panicked (a contestant's error) or was killed.
-    Failed(std::process::ExitStatus),
-}
-
-/// Runs one cell in a child process, so that a contestant that takes too
-/// long can be stopped: the child stops itself once its first parse has
-/// taken longer than the timeout, and is killed if it hangs.
-fn spawn_cell(row: usize, who: &str, settings: &Settings, check: bool) -> Outcome {
-    let mut command = Command::new(std::env::current_exe().expect("own path"));
-    command.args(["--cell", &row.to_string(), who]);
-    command.args(["--timeout", &settings.timeout.as_secs().to_string()]);
-    if settings.quick {
-        command.arg("--quick");
-    }
-    if check {
-        command.arg("--check");
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start a cell");
-    let mut stdout = child.stdout.take().expect("a pipe");
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut out).expect("read a cell's report");
-        out
-    });
-    // The child's own watchdog stops it; this is for one that hangs.
-    let hard_limit = settings.timeout * 3 + Duration::from_secs(60);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for a cell") {
-            break status;
-        }
-        if start.elapsed() > hard_limit {
-            let _ = child.kill();
-            eprintln!("  {who}: killed after {hard_limit:?}");
-            break child.wait().expect("wait for a cell");
-        }
-        std::thread::sleep(Duration::from_millis(5));
+/// Runs one cell in a child process (see `cells::spawn_cell`) and reads
+/// its report.
+fn spawn_cell(row: usize, who: &str, settings: &Settings, check: bool) -> Outcome<Report> {
+    let read = |report: &mut Report, key: &str, value: &str| match key {
+        "events" => report.events = value.parse().expect("a count"),
+        "hash" => report.hash = Some(u64::from_str_radix(value, 16).expect("a hash")),
+        "differs" => report.difference = Some(value.to_owned()),
+        "speed" => report.mib_per_s = Some(value.parse().expect("a speed")),
+        _ => {}
     };
-    let out = reader.join().expect("the reader");
-    if !status.success() {
-        return Outcome::Failed(status);
-    }
-    let mut report = Report::default();
-    for line in out.lines() {
-        let (key, value) = line.split_once(' ').unwrap_or((line, ""));
-        match key {
-            "timeout" => return Outcome::TimedOut,
-            "events" => report.events = value.parse().expect("a count"),
-            "hash" => report.hash = Some(u64::from_str_radix(value, 16).expect("a hash")),
-            "differs" => report.difference = Some(value.to_owned()),
-            "speed" => report.mib_per_s = Some(value.parse().expect("a speed")),
-            _ => {}
-        }
-    }
-    Outcome::Done(report)
+    cells::spawn_cell(row, who, settings.timeout, settings.quick, check, read)
 }
 
 /// The contestant's function by its name.
@@ -871,21 +808,6 @@ fn prepare(row: &RowSpec, settings: &Settings) -> (&'static Workload, Feed) {
     (workload, feed)
 }
 
-/// Set once the first parse of a cell has ended.
-static FIRST_PARSE_DONE: AtomicBool = AtomicBool::new(false);
-
-/// Stops the process, saying so, if the first parse has not ended once
-/// `timeout` has passed: one that may never end in reasonable time.
-fn watchdog(timeout: Duration) {
-    std::thread::spawn(move || {
-        std::thread::sleep(timeout);
-        if !FIRST_PARSE_DONE.load(Ordering::SeqCst) {
-            println!("timeout {}", timeout.as_secs());
-            std::process::exit(0);
-        }
-    });
-}
-
 /// The child's side of the check: one parse, every event compared.
 fn check_cell(row: &RowSpec, who: &str, settings: &Settings) {
     let run = contestant(who);
@@ -893,7 +815,7 @@ fn check_cell(row: &RowSpec, who: &str, settings: &Settings) {
     let mut digest = Digest::checking(&workload.events);
     watchdog(settings.timeout);
     run(&feed, &mut digest);
-    FIRST_PARSE_DONE.store(true, Ordering::SeqCst);
+    first_run_done();
     let check = digest.check.expect("checking");
     let difference = check.first_difference.or_else(|| {
         (digest.events != workload.events.len()).then(|| {
@@ -928,7 +850,7 @@ fn time_cell(row: &RowSpec, who: &str, settings: &Settings) {
     let mut first = Digest::timed();
     watchdog(settings.timeout);
     run(&feed, &mut first);
-    FIRST_PARSE_DONE.store(true, Ordering::SeqCst);
+    first_run_done();
     let speed = median_speed(
         workload.bytes.len(),
         settings,
@@ -1046,13 +968,5 @@ fn print_table(results: &[(String, Vec<Cell>)], notes: &[Note], settings: &Setti
             note.row,
             note.how
         );
-    }
-}
-
-fn format_speed(mib_per_s: f64) -> String {
-    if mib_per_s >= 100.0 {
-        format!("{mib_per_s:.0}")
-    } else {
-        format!("{mib_per_s:.1}")
     }
 }

@@ -62,15 +62,15 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::{pin, Pin};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use futures_core::Stream;
+use cells::{first_run_done, format_speed, watchdog, Outcome, Ready};
 use futures_io::AsyncBufRead;
 use sse_wire::{Encoder, Frame, GrowableParser, Progress, Status};
 
+#[path = "../../cells/mod.rs"]
+mod cells;
 #[path = "../../workloads/mod.rs"]
 mod workloads;
 
@@ -299,17 +299,6 @@ fn memcpy(_: &'static [Input], scratch: &mut Scratch, out: &mut Out) {
         at = end;
     }
     out.put(&scratch.buf[..at]);
-}
-
-/// A `Stream` over an iterator whose items are all ready.
-struct Ready<I>(I);
-
-impl<I: Iterator + Unpin> Stream for Ready<I> {
-    type Item = I::Item;
-
-    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<I::Item>> {
-        Poll::Ready(self.0.next())
-    }
 }
 
 fn writer(who: &str) -> Writer {
@@ -642,78 +631,15 @@ struct Report {
     mib_per_s: Option<f64>,
 }
 
-#[derive(Debug)]
-enum Outcome {
-    Done(Report),
-    TimedOut,
-    Failed(std::process::ExitStatus),
-}
-
-/// Runs one cell in a child process, which stops itself once its first
-/// run has taken longer than the timeout, and is killed if it hangs.
-fn spawn_cell(row: usize, who: &str, settings: &Settings, check: bool) -> Outcome {
-    let mut command = Command::new(std::env::current_exe().expect("own path"));
-    command.args(["--cell", &row.to_string(), who]);
-    command.args(["--timeout", &settings.timeout.as_secs().to_string()]);
-    if settings.quick {
-        command.arg("--quick");
-    }
-    if check {
-        command.arg("--check");
-    }
-    let mut child = command
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start a cell");
-    let mut stdout = child.stdout.take().expect("a pipe");
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut out).expect("read a cell's report");
-        out
-    });
-    let hard_limit = settings.timeout * 3 + Duration::from_secs(60);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for a cell") {
-            break status;
-        }
-        if start.elapsed() > hard_limit {
-            let _ = child.kill();
-            eprintln!("  {who}: killed after {hard_limit:?}");
-            break child.wait().expect("wait for a cell");
-        }
-        std::thread::sleep(Duration::from_millis(5));
+/// Runs one cell in a child process (see `cells::spawn_cell`) and reads
+/// its report.
+fn spawn_cell(row: usize, who: &str, settings: &Settings, check: bool) -> Outcome<Report> {
+    let read = |report: &mut Report, key: &str, value: &str| match key {
+        "differs" => report.difference = Some(value.to_owned()),
+        "speed" => report.mib_per_s = Some(value.parse().expect("a speed")),
+        _ => {}
     };
-    let out = reader.join().expect("the reader");
-    if !status.success() {
-        return Outcome::Failed(status);
-    }
-    let mut report = Report::default();
-    for line in out.lines() {
-        let (key, value) = line.split_once(' ').unwrap_or((line, ""));
-        match key {
-            "timeout" => return Outcome::TimedOut,
-            "differs" => report.difference = Some(value.to_owned()),
-            "speed" => report.mib_per_s = Some(value.parse().expect("a speed")),
-            _ => {}
-        }
-    }
-    Outcome::Done(report)
-}
-
-/// Set once the first run of a cell has ended.
-static FIRST_RUN_DONE: AtomicBool = AtomicBool::new(false);
-
-/// Stops the process, saying so, if the first run has not ended once
-/// `timeout` has passed.
-fn watchdog(timeout: Duration) {
-    std::thread::spawn(move || {
-        std::thread::sleep(timeout);
-        if !FIRST_RUN_DONE.load(Ordering::SeqCst) {
-            println!("timeout {}", timeout.as_secs());
-            std::process::exit(0);
-        }
-    });
+    cells::spawn_cell(row, who, settings.timeout, settings.quick, check, read)
 }
 
 /// The child's side of the check: one run, its output read back.
@@ -723,7 +649,7 @@ fn check_cell(row: &RowSpec, who: &str, settings: &Settings) {
     watchdog(settings.timeout);
     let mut out = Out::Keep(Vec::new());
     run(inputs, &mut scratch, &mut out);
-    FIRST_RUN_DONE.store(true, Ordering::SeqCst);
+    first_run_done();
     let Out::Keep(wire) = out else { unreachable!() };
     let found = match read_back(&wire) {
         Ok(events) => difference(&events, &expected),
@@ -743,7 +669,7 @@ fn time_cell(row: &RowSpec, who: &str, settings: &Settings) {
     watchdog(settings.timeout);
     let mut first = Out::Count(0);
     run(inputs, &mut scratch, &mut first);
-    FIRST_RUN_DONE.store(true, Ordering::SeqCst);
+    first_run_done();
     let start = Instant::now();
     let mut speeds = Vec::new();
     let least = if settings.quick { 1 } else { 5 };
@@ -860,13 +786,5 @@ fn escape(text: &str) -> String {
     match text {
         "" => "(empty)".to_owned(),
         text => format!("`{}`", text.replace('\r', "\\r").replace('\n', "\\n")),
-    }
-}
-
-fn format_speed(mib_per_s: f64) -> String {
-    if mib_per_s >= 100.0 {
-        format!("{mib_per_s:.0}")
-    } else {
-        format!("{mib_per_s:.1}")
     }
 }
