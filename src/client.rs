@@ -293,6 +293,15 @@ impl Config {
 }
 
 /// What the caller is to do next: [`Client::poll`]'s answer.
+///
+/// ```
+/// use sse_wire::client::{Action, Client, Config};
+/// let mut client = Client::new(sse_wire::Parser::<64>::new(), Config::new());
+/// assert_eq!(client.poll(0), Action::Connect);
+/// client.disconnected(0); // the connection was refused
+/// let Action::Wait { until } = client.poll(0) else { panic!() };
+/// assert!(until >= Config::new().min_retry_ms());
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -324,6 +333,15 @@ pub enum Action {
 }
 
 /// What a response head means: [`Client::response`]'s verdict.
+///
+/// ```
+/// use sse_wire::client::{Client, Config, ResponseHead, Verdict};
+/// let mut client = Client::new(sse_wire::Parser::<64>::new(), Config::new());
+/// client.poll(0);
+/// let moved = ResponseHead::new(303).with_location(Some(b"/elsewhere"));
+/// assert_eq!(client.response(0, &moved), Verdict::Redirect { location: b"/elsewhere", get: true });
+/// assert_eq!(client.response(0, &ResponseHead::new(204)), Verdict::Done);
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict<'a> {
@@ -353,6 +371,15 @@ pub enum Verdict<'a> {
 }
 
 /// Why a response failed the stream.
+///
+/// ```
+/// use sse_wire::client::Failure;
+/// assert_eq!(Failure::Status(502).to_string(), "the server answered HTTP 502");
+/// assert_eq!(
+///     Failure::ContentType(Some(b"text/html")).to_string(),
+///     "the response's content type is not text/event-stream: text/html"
+/// );
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Failure<'a> {
@@ -510,6 +537,13 @@ enum Phase {
 
 /// The parser a [`Client`] feeds: an [`EventParser`] or a
 /// [`PieceParser`]. Sealed: the client needs only these few calls.
+///
+/// ```
+/// use sse_wire::client::BodyParser;
+/// let mut parser = sse_wire::Parser::<64>::new();
+/// parser.seed("7");
+/// assert_eq!(BodyParser::last_event_id(&parser), "7");
+/// ```
 pub trait BodyParser: sealed::Sealed {
     /// The last event ID the parser holds.
     fn last_event_id(&self) -> &str;

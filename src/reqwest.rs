@@ -51,6 +51,13 @@ use crate::parser::{ParseError, Status};
 /// [`is_fatal`](Self::is_fatal) tells the two kinds apart: after a fatal
 /// error (the server refused the stream, or the attempts ran out) the
 /// stream ends; after any other it reconnects by itself.
+///
+/// ```
+/// use sse_wire::reqwest::Error;
+/// let error = Error::GaveUp { attempts: 5 };
+/// assert_eq!(error.to_string(), "gave up after 5 failed attempts in a row");
+/// assert!(error.is_fatal());
+/// ```
 #[non_exhaustive]
 #[derive(Debug)]
 pub enum Error {
@@ -156,6 +163,18 @@ type Body = Pin<Box<dyn Stream<Item = Result<bytes::Bytes, ::reqwest::Error>> + 
 ///
 /// Items are `Ok(`[`OwnedItem`]`)` or `Err(`[`Error`]`)`; after a fatal
 /// error ([`Error::is_fatal`]) or an HTTP 204 the stream ends.
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use futures_util::StreamExt;
+/// let request = reqwest::Client::new().get("http://127.0.0.1:8080/events");
+/// let mut events = sse_wire::reqwest::EventSource::new(request).unwrap();
+/// while let Some(item) = events.next().await {
+///     println!("{item:?}");
+/// }
+/// # }
+/// ```
 pub struct EventSource {
     inner: Pin<Box<dyn Stream<Item = Result<OwnedItem, Error>> + Send>>,
 }
