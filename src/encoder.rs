@@ -606,6 +606,51 @@ impl LineSink for Vec<u8> {
     }
 }
 
+/// One field of an event, appended to `out` as its own line(s): how the
+/// server kit's [`Message`](crate::server::Message) writes an event while it
+/// is built. `event` and `id` values are checked as [`Frame::validate`]
+/// checks them; on an error `out` is unchanged.
+#[cfg(feature = "alloc")]
+pub(crate) fn append_field(out: &mut Vec<u8>, field: FieldValue<'_>) -> Result<(), EncodeError> {
+    let written = match field {
+        FieldValue::EventType(value) => {
+            Frame::Event {
+                event_type: Some(value),
+                id: None,
+                data: None,
+            }
+            .validate()?;
+            out.line(b"event: ", value.as_bytes())
+        }
+        FieldValue::Id(value) => {
+            Frame::Event {
+                event_type: None,
+                id: Some(value),
+                data: None,
+            }
+            .validate()?;
+            out.line(b"id: ", value.as_bytes())
+        }
+        FieldValue::Data(value) => write_text(out, b"data: ", b"data:\n", value),
+    };
+    match written {
+        Ok(()) => Ok(()),
+        Err(never) => match never {},
+    }
+}
+
+/// A field for [`append_field`].
+#[cfg(feature = "alloc")]
+#[derive(Clone, Copy)]
+pub(crate) enum FieldValue<'a> {
+    /// An `event:` line.
+    EventType(&'a str),
+    /// An `id:` line.
+    Id(&'a str),
+    /// `data:` lines, one per line of the text.
+    Data(&'a str),
+}
+
 /// How many bytes of short lines [`Frame::encode_io`] gathers on the stack
 /// before writing.
 #[cfg(feature = "std")]

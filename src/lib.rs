@@ -28,6 +28,11 @@
 //!    into a slice, a [`core::fmt::Write`], or resumably through an output
 //!    buffer of any size; with the exact length known up front.
 //!
+//! Above the wire, sans-IO like the parser: the [`client`] core (one
+//! reconnecting `EventSource`'s decisions) and the [`server`] kit (replay
+//! from `Last-Event-ID`, keep-alive, response headers, bounded per-client
+//! queues, an owned event builder).
+//!
 //! # Parsing
 //!
 //! ```
@@ -113,6 +118,8 @@
 //! | `stream` | [`stream::EventStream`]: a `Stream` of byte chunks to a `Stream` of owned [`Item`]s | `futures-core`, implies `alloc` |
 //! | `embedded-io` | [`embedded::EventReader`] (the parser over an `embedded_io::Read`), [`Frame::encode_embedded`] | `embedded-io` |
 //! | `embedded-io-async` | the same over the async traits | `embedded-io-async`, implies `embedded-io` |
+//! | `bytes` | [`server::Message::into_bytes`]: an encoded event as `bytes::Bytes` | `bytes`, implies `alloc` |
+//! | `tokio` | [`server::keep_alive`]: keep-alive comments for a body stream | `tokio` (timer), implies `stream` and `bytes` |
 //! | `reqwest` | [`reqwest::EventSource`]: a reconnecting `Stream` of items over a `reqwest::RequestBuilder` | `reqwest`, `tokio` (timer), `futures-util`, `bytes`; implies `std` and `stream` |
 #![no_std]
 #![forbid(unsafe_code)]
@@ -138,6 +145,7 @@ mod item;
 mod lexer;
 mod parser;
 mod pieces;
+pub mod server;
 mod utf8;
 
 #[cfg(feature = "embedded-io")]
