@@ -97,7 +97,11 @@ struct Reader {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+    // 300 cases unless PROPTEST_CASES says otherwise (miri runs a few).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(300),
+        ..ProptestConfig::default()
+    })]
 
     /// No sequence of appends, resumes and slow reads breaks the log's
     /// bounds or its answers: it holds the newest events, at most `EVENTS`
