@@ -233,8 +233,10 @@ pub extern "C" fn sse_reset(handle: u32) -> u32 {
 #[no_mangle]
 pub extern "C" fn sse_input(len: usize) -> *mut u8 {
     let input = &mut state().input;
-    input.clear();
-    input.resize(len, 0);
+    // Grown (and zeroed) only when too short: JavaScript writes over it.
+    if input.len() < len {
+        input.resize(len, 0);
+    }
     input.as_mut_ptr()
 }
 
