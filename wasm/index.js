@@ -223,21 +223,21 @@ export class EventSourceParser {
     const text = textLen === 0 ? "" : decoder.decode(u8.subarray(textPtr, textPtr + textLen));
     // A copy: a callback may feed another parser, which reuses the records.
     const records = count <= 3 ? u32.subarray(first, first + count) : u32.slice(first, first + count);
+    const onEvent = this.#onEvent;
+    let type = this.#type;
+    let id = this.#id;
     this.#busy = true;
     try {
       for (let i = 0; i < count; i += 3) {
-        const kind = records[i];
-        switch (kind) {
+        switch (records[i]) {
           case EVENT:
-            if (this.#onEvent) {
-              this.#onEvent({ type: this.#type, data: text.slice(records[i + 1], records[i + 2]), id: this.#id });
-            }
+            if (onEvent !== undefined) onEvent({ type, data: text.slice(records[i + 1], records[i + 2]), id });
             break;
           case TYPE:
-            this.#type = text.slice(records[i + 1], records[i + 2]);
+            type = this.#type = text.slice(records[i + 1], records[i + 2]);
             break;
           case ID:
-            this.#id = text.slice(records[i + 1], records[i + 2]);
+            id = this.#id = text.slice(records[i + 1], records[i + 2]);
             break;
           case RETRY:
             this.#onRetry?.(records[i + 2] * 4294967296 + records[i + 1]);
