@@ -1,4 +1,4 @@
-//! The `serve` example and the demo's `tail` against each other, as processes over
+//! The demo's `serve` and `tail` against each other, as processes over
 //! loopback TCP: tail prints what serve logged, resumes with Last-Event-ID
 //! after serve drops it, POSTs and decodes a chunked stream; serve handles
 //! many clients and forgets the ones that leave.
@@ -21,7 +21,7 @@ struct Serve {
 
 impl Serve {
     fn start(args: &[&str]) -> Serve {
-        let mut child = Command::new(common::examples::build("serve", &["std"]))
+        let mut child = Command::new(common::examples::build_demo("serve"))
             .args(["--port", "0"])
             .args(args)
             .stdout(Stdio::piped())

@@ -1,4 +1,4 @@
-// Opens the `serve` example's page in headless Chromium and checks that its
+// Opens the demo server `serve`'s page in headless Chromium and checks that its
 // EventSource reports exactly what the server sent: every event's type, data
 // and lastEventId, across the reconnections that `serve --drop-after` forces.
 //
