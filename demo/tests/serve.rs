@@ -400,6 +400,38 @@ fn unknown_old_and_evicted_ids_get_a_reset() {
 }
 
 #[test]
+fn resuming_after_a_restart_gets_a_reset_then_the_new_runs_events() {
+    let old = Serve::start(&["--interval-ms", "20"]);
+    let mut events = old.events("");
+    let (_, _, connected) = events.next_event().unwrap();
+    let (_, _, last) = events.next_event().unwrap();
+    let last = last.unwrap();
+    drop(events);
+    drop(old);
+    let new = Serve::start(&["--interval-ms", "20"]);
+    thread::sleep(Duration::from_millis(100));
+    let mut events = new.events(&format!("Last-Event-ID: {last}\r\n"));
+    let (kind, _, _) = events.next_event().unwrap();
+    assert_eq!(kind, "connected");
+    let (kind, why, reset_id) = events.next_event().unwrap();
+    assert_eq!(kind, "reset");
+    assert!(why.contains("server restarted"), "{why}");
+    // The new run's IDs are all above the old run's.
+    let reset_id: u64 = reset_id.unwrap().parse().unwrap();
+    assert!(reset_id > last.parse().unwrap());
+    assert!(reset_id > connected.unwrap().parse().unwrap());
+    // Then every event of the new run, from its first.
+    let log = new.log();
+    let mut got = Vec::new();
+    while got.len() < log.len() {
+        let (event_type, data, id) = events.next_event().unwrap();
+        got.push((event_type, data, id.unwrap()));
+    }
+    assert_eq!(got, log);
+    assert_eq!(log[0].2, (reset_id + 1).to_string());
+}
+
+#[test]
 fn a_quiet_stream_gets_a_keep_alive_comment() {
     let serve = Serve::start(&["--interval-ms", "600000", "--keep-alive-ms", "200"]);
     let mut events = serve.events("");

@@ -10,9 +10,10 @@
 //! A client that resumes with a `Last-Event-ID` this run holds gets exactly
 //! the events after it. Any other ID gets a `reset` event whose data says
 //! what was lost, then the stream goes on:
-//! - an ID from an earlier run (the server restarted): the events that run
-//!   sent after it are lost, since the log lives in memory; this run's
-//!   events follow from its first, if all are still held, else new ones;
+//! - an ID from an earlier run (the server restarted): what that run sent
+//!   after it, if anything, cannot be replayed, since the log lives in
+//!   memory; this run's events follow from its first, if all are still
+//!   held, else new ones;
 //! - an ID of this run no longer held (the log keeps the last
 //!   [`LOG_EVENTS`]): new events follow;
 //! - an ID this server never sent: new events follow.
@@ -229,15 +230,16 @@ fn start(journal: &Journal, sent: Option<&str>) -> Start {
                 cursor: journal.log.oldest(),
                 seen: oldest - 1,
                 reset: Some(format!(
-                    "the server restarted: the events its previous run sent after ID {id} \
-                     are lost (the log is kept in memory); this run's events follow from its first"
+                    "the server restarted: events its previous run sent after ID {id}, if any, \
+                     cannot be replayed (the log is kept in memory); this run's events follow \
+                     from its first"
                 )),
             };
         }
         return live(format!(
-            "the server restarted: the events its previous run sent after ID {id} are lost \
-             (the log is kept in memory), and so are this run's first {} events \
-             (the log holds the last {LOG_EVENTS}); new events follow",
+            "the server restarted: events its previous run sent after ID {id}, if any, \
+             cannot be replayed (the log is kept in memory), and this run's first {} events \
+             were lost (the log holds the last {LOG_EVENTS}); new events follow",
             oldest - journal.first_id
         ));
     }
