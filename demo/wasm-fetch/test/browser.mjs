@@ -10,18 +10,22 @@
 //   record, the header as it reached the server, and serve's `connected`
 //   event agree), and each connection delivered N events before serve
 //   closed it.
+// - GET /events from a quiet `serve` (nothing for a minute after the
+//   `connected` event): the client drops each connection at its idle
+//   timeout and resumes from the last ID.
 //
-// usage: node browser.mjs SERVE_URL DROP_AFTER
+// usage: node browser.mjs SERVE_URL DROP_AFTER QUIET_URL
 // SERVE_URL is where `serve` listens, e.g. http://127.0.0.1:8080/; it must
-// run with --drop-after DROP_AFTER.
+// run with --drop-after DROP_AFTER. QUIET_URL is a second `serve` with
+// long --interval-ms and --keep-alive-ms (a minute).
 
 import { chromium } from "playwright-core";
 import { start } from "./server.mjs";
 
-const [serveUrl, dropArg] = process.argv.slice(2);
+const [serveUrl, dropArg, quietUrl] = process.argv.slice(2);
 const DROP_AFTER = Number(dropArg);
-if (!serveUrl || !(DROP_AFTER > 0)) {
-  console.error("usage: node browser.mjs SERVE_URL DROP_AFTER");
+if (!serveUrl || !(DROP_AFTER > 0) || !quietUrl) {
+  console.error("usage: node browser.mjs SERVE_URL DROP_AFTER QUIET_URL");
   process.exit(2);
 }
 // At least this many connections: the first and 3 reconnections.
@@ -64,7 +68,12 @@ function expectedChat(prompt) {
   return events;
 }
 
+// The idle timeout on the quiet server, and how many connections to see.
+const IDLE_MS = 300;
+const QUIET_CONNECTIONS = 3;
+
 const proxy = await start(serveUrl, 0, { split: true });
+const quietProxy = await start(quietUrl);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   args: [
@@ -81,6 +90,7 @@ const browser = await chromium.launch({
 let chat;
 let events;
 let states;
+let quiet;
 try {
   const page = await browser.newPage();
   page.on("pageerror", (error) => failures.push(`page error: ${error}`));
@@ -116,9 +126,30 @@ try {
   events = await page.evaluate(() => window.demo.events.slice());
   states = await page.evaluate(() => window.demo.states.slice());
   await page.close();
+
+  // The quiet server, from a page of its own origin.
+  const quietPage = await browser.newPage();
+  quietPage.on("pageerror", (error) => failures.push(`quiet page error: ${error}`));
+  await quietPage.goto(quietProxy.url);
+  await quietPage.waitForFunction(() => window.demo?.ready, null, { timeout: 30_000 });
+  await quietPage.evaluate((idle) => window.demo.open({ idleTimeoutMs: idle }), IDLE_MS);
+  await quietPage.waitForFunction(
+    (connections) => window.demo.events.filter((e) => e.type === "connected").length >= connections,
+    QUIET_CONNECTIONS,
+    { timeout: 30_000, polling: 50 },
+  );
+  await quietPage.evaluate(() => window.demo.close());
+  await quietPage.waitForFunction(() => window.demo.states.some((s) => s.state === "closed"), null, {
+    timeout: 10_000,
+  });
+  quiet = await quietPage.evaluate(() => ({
+    events: window.demo.events.slice(),
+    states: window.demo.states.slice(),
+  }));
 } finally {
   await browser.close();
   await proxy.close();
+  await quietProxy.close();
 }
 
 // --- /chat ---
@@ -281,6 +312,38 @@ checked.push(
 );
 checked.push(
   `/events: serve's retry clamped to ${RETRY_FLOOR_MS} ms; waits before reconnecting ${Math.min(...waits)}..${Math.max(...waits)} ms`,
+);
+
+// --- the idle timeout ---
+// Each connection got `connected` and then nothing: the client dropped it
+// after IDLE_MS and came back with the `connected` event's ID.
+const idleDrops = quiet.states.filter(
+  (s) => s.state === "error" && s.detail === "nothing arrived for the idle timeout",
+);
+const quietConnected = quiet.events.filter((e) => e.type === "connected");
+check(
+  quiet.events.length === quietConnected.length,
+  `idle: events other than connected arrived: ${JSON.stringify(quiet.events)}`,
+);
+check(
+  idleDrops.length >= QUIET_CONNECTIONS - 1,
+  `idle: ${idleDrops.length} idle drops for ${quietConnected.length} connections`,
+);
+for (let i = 1; i < quietConnected.length; i++) {
+  const before = quietConnected[i - 1].lastEventId;
+  const resumed = JSON.parse(quietConnected[i].data).resumed_from;
+  check(resumed === before, `idle: reconnection ${i} resumed from ${resumed}, not ${before}`);
+  const sent = quietProxy.requests[i]?.lastEventId ?? null;
+  check(sent === before, `idle: reconnection ${i} sent Last-Event-ID ${sent}, not ${before}`);
+}
+const quietBad = quiet.states.filter(
+  (s) => ["ended", "failed", "skipped", "done"].includes(s.state) ||
+    (s.state === "error" && !idleDrops.includes(s)),
+);
+check(quietBad.length === 0, `idle: unexpected states ${JSON.stringify(quietBad)}`);
+checked.push(
+  `idle: a silent stream dropped after ${IDLE_MS} ms ${idleDrops.length} times, ` +
+    `each reconnection resumed from the last ID (${quietConnected.length} connections)`,
 );
 
 if (failures.length > 0) {
