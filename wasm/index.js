@@ -213,6 +213,7 @@ export class EventSourceParser {
   /** Parses `len` bytes of the module's input buffer and reports the results. */
   #run(len) {
     const summary = wasm.sse_feed(this.#handle, len);
+    if (summary === 0) throw new Error("sse-wire-wasm: the module does not know this parser");
     views();
     const s = summary >>> 2;
     const count = u32[s + 1];
@@ -265,6 +266,7 @@ export class EventSourceParser {
   get lastEventId() {
     if (this.#handle === 0) throw new Error("sse-wire-wasm: this parser was freed");
     const summary = wasm.sse_last_event_id(this.#handle);
+    if (summary === 0) throw new Error("sse-wire-wasm: the module does not know this parser");
     views();
     const s = summary >>> 2;
     const r = u32[s] >>> 2;
