@@ -30,7 +30,7 @@
 //! during any call, so JavaScript makes its views of it again after one.
 //!
 //! Exports: `sse_new`, `sse_free`, `sse_reset`, `sse_input`, `sse_feed`,
-//! `sse_last_event_id` and `sse_encode`, documented below.
+//! `sse_last_event_id`, `sse_encode` and `sse_text`, documented below.
 #![no_std]
 
 extern crate alloc;
