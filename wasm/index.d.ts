@@ -1,6 +1,14 @@
 // Types of sse-wire-wasm (index.js for browsers and workers, node.js for
 // Node: the same API).
 
+// `Symbol.dispose` (for `using`), declared here too so that these types
+// also compile against a `lib` older than ES2025/ESNext.Disposable.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** A dispatched event. */
 export interface ServerSentEvent {
   /** The event type: the `event` field, or `"message"` when none was set. */
@@ -47,7 +55,7 @@ export class EventTooLargeError extends Error {
 }
 
 /** A stream parser; make one with `createParser`. */
-export class EventSourceParser implements Disposable {
+export class EventSourceParser {
   constructor(options?: ParserOptions);
   /**
    * Parses the next chunk of the stream, cut anywhere. Every event the
