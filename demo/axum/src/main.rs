@@ -69,7 +69,7 @@ async fn main() -> ExitCode {
     let wanted = 1 << 20;
     let allowed = raise_open_files(wanted);
     if allowed < wanted {
-        eprintln!("server: at most {allowed} open files: about as many clients");
+        eprintln!("server: at most {allowed} open files, so about as many clients");
     }
     let listener = match listen(options.port) {
         Ok(listener) => listener,

@@ -196,3 +196,38 @@ async fn over_http_the_stream_has_the_kits_headers_and_resumes() {
     assert_eq!(data, ["two", "three"]);
     server.abort();
 }
+
+#[tokio::test]
+async fn clients_that_hang_up_leave_nothing_behind() {
+    let hub = Arc::new(Hub::<16>::new(4096, 1, Duration::from_secs(15)));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = router(Arc::clone(&hub));
+    // The test's handle and the router's.
+    let baseline = Arc::strong_count(&hub);
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut clients = Vec::new();
+    for _ in 0..50 {
+        let mut stream = TcpStream::connect(address).await.unwrap();
+        let request = format!("GET /events HTTP/1.1\r\nHost: {address}\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut head = [0u8; 512];
+        let n = timeout(Duration::from_secs(5), stream.read(&mut head)).await.unwrap().unwrap();
+        assert!(head[..n].starts_with(b"HTTP/1.1 200"));
+        clients.push(stream);
+    }
+    // Each open stream holds the hub (axum's state extractor may too).
+    assert!(Arc::strong_count(&hub) >= baseline + 50);
+    drop(clients);
+    // The server finds a closed connection when it writes the next event.
+    for round in 0.. {
+        hub.publish("note", |_| "after the clients left".into()).unwrap();
+        if Arc::strong_count(&hub) == baseline {
+            break;
+        }
+        assert!(round < 100, "{} body streams still alive", Arc::strong_count(&hub) - baseline);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    server.abort();
+}

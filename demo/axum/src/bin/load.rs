@@ -268,6 +268,12 @@ struct Shared {
     /// The producer's clock when the hold ends (`u64::MAX` until known):
     /// each client stops at the first event sent at or after it.
     end_us: AtomicU64,
+    /// The clock when the CPU time of the hold starts being counted
+    /// (`u64::MAX` until then): the events received from then to `end_us`
+    /// are the deliveries that CPU time paid for.
+    hold_start_us: AtomicU64,
+    /// Events received during the hold, by all clients.
+    in_hold: AtomicU64,
     /// Connections that cannot wait for their head: limits the burst.
     in_flight: Semaphore,
 }
@@ -335,6 +341,8 @@ async fn run(options: Options) -> bool {
         clients: options.clients,
         resume_now: AtomicBool::new(false),
         end_us: AtomicU64::new(u64::MAX),
+        hold_start_us: AtomicU64::new(u64::MAX),
+        in_hold: AtomicU64::new(0),
         in_flight: Semaphore::new(IN_FLIGHT),
     });
     let connect_start = Instant::now();
@@ -365,13 +373,17 @@ async fn run(options: Options) -> bool {
     let connected_then = shared.connected.load(Ordering::SeqCst);
     let cpu_start = (cpu_seconds(&server_pid), cpu_seconds("self"));
     let hold_start = Instant::now();
+    shared.hold_start_us.store(now_us(), Ordering::SeqCst);
 
     let hold_left = options.hold.saturating_sub(Duration::from_secs(1));
     sleep(hold_left / 2).await;
     shared.resume_now.store(true, Ordering::SeqCst);
     sleep(hold_left - hold_left / 2).await;
     shared.end_us.store(now_us(), Ordering::SeqCst);
-    let cpu = match (cpu_start, (cpu_seconds(&server_pid), cpu_seconds("self"))) {
+    let cpu_end = (cpu_seconds(&server_pid), cpu_seconds("self"));
+    // The clients that are behind still count their events of the hold.
+    sleep(Duration::from_millis(500)).await;
+    let cpu = match (cpu_start, cpu_end) {
         ((Some(server_start), Some(load_start)), (Some(server_end), Some(load_end))) => Some((
             server_end - server_start,
             load_end - load_start,
@@ -384,9 +396,11 @@ async fn run(options: Options) -> bool {
         load_average()
     );
     if let Some((server, load, seconds)) = cpu {
+        let deliveries = shared.in_hold.load(Ordering::SeqCst).max(1);
         println!(
-            "CPU over the {seconds:.1} s of the hold: server {server:.2} s ({:.0}% of a core), clients {load:.2} s ({:.0}%)",
+            "CPU over the {seconds:.1} s of the hold: server {server:.2} s ({:.0}% of a core, {:.1} us per event per client, {deliveries} deliveries), clients {load:.2} s ({:.0}%)",
             server / seconds * 100.0,
+            server / deliveries as f64 * 1e6,
             load / seconds * 100.0
         );
     }
@@ -706,6 +720,11 @@ fn check_event(
 ) {
     let received_us = now_us();
     report.events += 1;
+    if received_us >= shared.hold_start_us.load(Ordering::Relaxed)
+        && received_us < shared.end_us.load(Ordering::Relaxed)
+    {
+        shared.in_hold.fetch_add(1, Ordering::Relaxed);
+    }
     if event_type == "reset" {
         report.resets += 1;
         return;
