@@ -134,6 +134,7 @@ pub fn open_events(
         on_event,
         on_state,
         shared: Rc::clone(&shared),
+        failure: RefCell::new(None),
     };
     wasm_bindgen_futures::spawn_local(async move {
         if let Err(error) = run.run(client).await {
@@ -180,6 +181,8 @@ struct Run {
     on_event: Function,
     on_state: Function,
     shared: Rc<Shared>,
+    /// Why the server's response failed the stream for good.
+    failure: RefCell<Option<String>>,
 }
 
 /// How a promise raced against a deadline settled.
@@ -215,7 +218,9 @@ impl Run {
                 }
                 Action::Done => return self.state("done", ""),
                 Action::Failed => {
-                    let why = format!("gave up after {} attempts", client.attempts());
+                    let why = self.failure.borrow_mut().take().unwrap_or_else(|| {
+                        format!("gave up after {} failed attempts", client.attempts())
+                    });
                     return self.state("failed", &why);
                 }
                 // Read and Drop happen only while a connection is open,
@@ -264,10 +269,12 @@ impl Run {
         let verdict = client.response(now_ms()?, &head);
         match verdict {
             Verdict::Open => self.state("open", "")?,
-            Verdict::Done => return self.state("done", ""),
+            // The client says Done or Failed from now on; `run` reports it.
+            Verdict::Done => return Ok(()),
             Verdict::Fail(why) => {
                 controller.abort();
-                return self.state("failed", &why.to_string());
+                *self.failure.borrow_mut() = Some(why.to_string());
+                return Ok(());
             }
             // Retry: the client waits; fetch follows redirects itself, so
             // a Redirect verdict does not come.

@@ -10,14 +10,14 @@
 //   record, the header as it reached the server, and serve's `connected`
 //   event agree), and each connection delivered N events before serve
 //   closed it.
-// - GET /events from a quiet `serve` (nothing for a minute after the
+// - GET /events from a quiet `serve` (nothing for an hour after the
 //   `connected` event): the client drops each connection at its idle
 //   timeout and resumes from the last ID.
 //
 // usage: node browser.mjs SERVE_URL DROP_AFTER QUIET_URL
 // SERVE_URL is where `serve` listens, e.g. http://127.0.0.1:8080/; it must
 // run with --drop-after DROP_AFTER. QUIET_URL is a second `serve` with
-// long --interval-ms and --keep-alive-ms (a minute).
+// long --interval-ms and --keep-alive-ms (an hour).
 
 import { chromium } from "playwright-core";
 import { start } from "./server.mjs";
@@ -91,11 +91,16 @@ let chat;
 let events;
 let states;
 let quiet;
+let missing;
 try {
   const page = await browser.newPage();
   page.on("pageerror", (error) => failures.push(`page error: ${error}`));
   page.on("console", (message) => {
-    if (message.type() === "error") failures.push(`console error: ${message.text()}`);
+    // The one 404 asked for below is logged too.
+    const expected = message.location()?.url?.endsWith("/missing");
+    if (message.type() === "error" && !expected) {
+      failures.push(`console error: ${message.text()}`);
+    }
   });
   await page.goto(proxy.url);
   await page.waitForFunction(() => window.demo?.ready, null, { timeout: 30_000 });
@@ -125,6 +130,19 @@ try {
   });
   events = await page.evaluate(() => window.demo.events.slice());
   states = await page.evaluate(() => window.demo.states.slice());
+
+  // A URL that is not a stream: the client fails for good, as an
+  // EventSource does, and says why.
+  missing = await page.evaluate(async () => {
+    window.demo.states = [];
+    window.demo.open({ url: "/missing" });
+    for (let i = 0; i < 200 && !window.demo.states.some((s) => s.state === "failed"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // Long enough for a reconnection, were there to be one.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    return window.demo.states.slice();
+  });
   await page.close();
 
   // The quiet server, from a page of its own origin.
@@ -314,6 +332,17 @@ checked.push(
   `/events: serve's retry clamped to ${RETRY_FLOOR_MS} ms; waits before reconnecting ${Math.min(...waits)}..${Math.max(...waits)} ms`,
 );
 
+// --- a failed stream ---
+check(
+  JSON.stringify(missing) ===
+    JSON.stringify([
+      { state: "connecting", detail: "" },
+      { state: "failed", detail: "the server answered HTTP 404" },
+    ]),
+  `failure: states for a 404 ${JSON.stringify(missing)}`,
+);
+checked.push("failure: a 404 fails the stream for good, once, with its reason, and no reconnection");
+
 // --- the idle timeout ---
 // Each connection got `connected` and then nothing: the client dropped it
 // after IDLE_MS and came back with the `connected` event's ID.
@@ -333,9 +362,24 @@ for (let i = 1; i < quietConnected.length; i++) {
   const before = quietConnected[i - 1].lastEventId;
   const resumed = JSON.parse(quietConnected[i].data).resumed_from;
   check(resumed === before, `idle: reconnection ${i} resumed from ${resumed}, not ${before}`);
-  const sent = quietProxy.requests[i]?.lastEventId ?? null;
-  check(sent === before, `idle: reconnection ${i} sent Last-Event-ID ${sent}, not ${before}`);
 }
+// A request whose answer is slower than the idle timeout is dropped too,
+// before any event: requests and connections need not pair up, but each
+// request carried the ID the client meant to send, and after the first
+// event, always the last one.
+const connecting = quiet.states.filter((s) => s.state === "connecting").map((s) => s.detail || null);
+const sentIds = quietProxy.requests.map((r) => r.lastEventId);
+check(
+  JSON.stringify(connecting) === JSON.stringify(sentIds),
+  `idle: the client sent ${JSON.stringify(connecting)}, the server got ${JSON.stringify(sentIds)}`,
+);
+// The quiet server's head never moves: every `connected` carries one ID.
+const firstId = quietConnected[0]?.lastEventId;
+const resuming = sentIds.slice(Math.max(0, sentIds.findIndex((id) => id !== null)));
+check(
+  resuming.length >= quietConnected.length - 1 && resuming.every((id) => id === firstId),
+  `idle: the requests after the first event sent ${JSON.stringify(resuming)}, not ${firstId}`,
+);
 const quietBad = quiet.states.filter(
   (s) => ["ended", "failed", "skipped", "done"].includes(s.state) ||
     (s.state === "error" && !idleDrops.includes(s)),

@@ -94,9 +94,9 @@ function pass(upstream, req, res, split) {
       answer.on("error", () => res.destroy());
     },
   );
-  out.on("error", () => {
-    if (!res.headersSent) res.writeHead(502);
-    res.destroy();
+  out.on("error", (error) => {
+    if (res.headersSent) res.destroy();
+    else res.writeHead(502, { "Content-Type": "text/plain" }).end(`serve: ${error.message}\n`);
   });
   // The browser went away (closed, or aborted the fetch): so does the
   // connection to `serve`.

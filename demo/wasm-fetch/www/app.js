@@ -35,10 +35,11 @@ const demo = {
     }
   },
 
-  // Opens /events. `idleTimeoutMs` and `minRetryMs` may be left out.
-  open({ idleTimeoutMs, minRetryMs } = {}) {
+  // Opens `url` (/events by default). `idleTimeoutMs` and `minRetryMs`
+  // may be left out.
+  open({ url = "/events", idleTimeoutMs, minRetryMs } = {}) {
     demo.close();
-    demo.handle = open_events("/events", showEvent, showState, idleTimeoutMs, minRetryMs);
+    demo.handle = open_events(url, showEvent, showState, idleTimeoutMs, minRetryMs);
     $("open").disabled = true;
     $("close").disabled = false;
   },
