@@ -29,7 +29,10 @@
 //! its last, across its reconnection too (none lost, none repeated), data
 //! exactly as the producer wrote it ([`sse_wire_axum::wire`]), no `reset`.
 //! The latency of an event is the client's clock at receipt minus the
-//! producer's clock in the data, both the system clock of this machine.
+//! producer's clock in the data, both the system clock of this machine; it
+//! is reported for the live events received during the hold, and apart for
+//! the events replayed to the clients that reconnected (whose delay is
+//! mostly the time they were away).
 //!
 //! Bounded: it talks only to 127.0.0.1 (and 127.0.0.2.. with `--sources`),
 //! and ends by `--deadline-s` (default 30) whatever happens, reporting what
@@ -289,8 +292,12 @@ struct ClientReport {
     bad: u64,
     resets: u64,
     resumed: bool,
-    /// Producer-to-client latencies, in microseconds.
+    /// Producer-to-client latencies of the live events received during the
+    /// hold, in microseconds.
     latencies: Vec<u32>,
+    /// How long after it was sent each event replayed on reconnection
+    /// arrived, in microseconds: the time the client was away, mostly.
+    replayed: Vec<u32>,
     error: Option<String>,
 }
 
@@ -298,6 +305,9 @@ struct ClientReport {
 struct Tracker {
     /// The ID of the last event seen, over reconnections.
     last_id: Option<u64>,
+    /// When the reconnection's response head came: events sent before it
+    /// are replays from the log.
+    resumed_us: u64,
     finished: bool,
 }
 
@@ -465,6 +475,8 @@ fn report(
     let mut latencies: Vec<u32> =
         reports.iter().flat_map(|r| r.latencies.iter().copied()).collect();
     latencies.sort_unstable();
+    let mut replayed: Vec<u32> = reports.iter().flat_map(|r| r.replayed.iter().copied()).collect();
+    replayed.sort_unstable();
     let sum = |f: fn(&ClientReport) -> u64| reports.iter().map(f).sum::<u64>();
     let (events, lost, repeated, bad, resets) = (
         sum(|r| r.events),
@@ -498,11 +510,17 @@ fn report(
         "events: {events} received and checked: {lost} lost, {repeated} repeated, {bad} with bad data, {resets} resets; {resumed} of {to_resume} clients resumed with Last-Event-ID"
     );
     println!(
-        "latency (producer to client): p50 {}, p99 {}, max {} over {} events",
+        "latency (producer to client, live events of the hold): p50 {}, p99 {}, max {} over {} events",
         ms(percentile(&latencies, 500)),
         ms(percentile(&latencies, 990)),
         ms(latencies.last().copied().unwrap_or(0)),
         latencies.len()
+    );
+    println!(
+        "replayed on reconnection: {} events, {} after they were sent at the median, {} at most",
+        replayed.len(),
+        ms(percentile(&replayed, 500)),
+        ms(replayed.last().copied().unwrap_or(0)),
     );
     let mut failures = Vec::new();
     if reports.len() + unfinished < options.clients || unfinished > 0 {
@@ -544,7 +562,7 @@ fn report(
 /// reconnecting once halfway with `Last-Event-ID` if `resumes`.
 async fn client(shared: Arc<Shared>, index: usize, resumes: bool) -> ClientReport {
     let mut report = ClientReport::default();
-    let mut tracker = Tracker { last_id: None, finished: false };
+    let mut tracker = Tracker { last_id: None, resumed_us: 0, finished: false };
     let source = Ipv4Addr::new(127, 0, 0, 1 + (index % usize::from(shared.sources)) as u8);
     // The first connection, then at most one more to resume.
     let result = async {
@@ -567,6 +585,7 @@ async fn client(shared: Arc<Shared>, index: usize, resumes: bool) -> ClientRepor
             report.resumed = true;
             let last = tracker.last_id.map(|id| id.to_string());
             let (stream, rest, chunked) = open(shared.server, source, last.as_deref()).await?;
+            tracker.resumed_us = now_us();
             read_events(&shared, stream, rest, chunked, None, &mut tracker, &mut report).await?;
         }
         Ok::<(), String>(())
@@ -741,8 +760,14 @@ fn check_event(
     tracker.last_id = Some(tracker.last_id.map_or(id, |last| last.max(id)));
     match check_data(id, data, shared.payload) {
         Ok(sent_us) => {
-            let latency = received_us.saturating_sub(sent_us);
-            report.latencies.push(u32::try_from(latency).unwrap_or(u32::MAX));
+            let latency = u32::try_from(received_us.saturating_sub(sent_us)).unwrap_or(u32::MAX);
+            if sent_us < tracker.resumed_us {
+                report.replayed.push(latency);
+            } else if received_us >= shared.hold_start_us.load(Ordering::Relaxed)
+                && received_us < shared.end_us.load(Ordering::Relaxed)
+            {
+                report.latencies.push(latency);
+            }
             if sent_us >= shared.end_us.load(Ordering::Relaxed) {
                 tracker.finished = true;
             }
