@@ -317,6 +317,11 @@ pub enum Action {
     },
     /// Read the body and pass what arrives to `feed`. With an idle
     /// timeout, poll again at `deadline` if nothing arrived by then.
+    ///
+    /// A poll at the deadline can still answer `Read` (a clock that reads
+    /// a little early, or rounding): then keep waiting on the read already
+    /// pending rather than starting another, whose bytes would race the
+    /// first's.
     Read {
         /// When the idle timeout runs out, if there is one.
         deadline: Option<u64>,
@@ -351,6 +356,11 @@ pub enum Verdict<'a> {
     /// (resolved against the URL that answered), and pass its response
     /// here. `get` says the method becomes GET without a body (303, and
     /// 301 or 302 after a POST, as fetch does).
+    ///
+    /// A transport that follows redirects itself (a browser's `fetch`,
+    /// which with `redirect: "manual"` shows neither status nor
+    /// `Location`) never sees this: it passes the final response, and
+    /// `max_redirects` is then its own.
     Redirect {
         /// The `Location` header's value, as the server sent it.
         location: &'a [u8],
