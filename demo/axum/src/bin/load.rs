@@ -246,17 +246,6 @@ fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Kernel memory of all TCP sockets (both ends of every loopback
-/// connection), in bytes, from `/proc/net/sockstat` (pages of 4 KiB): not
-/// part of any process's `VmRSS`.
-fn tcp_kernel_bytes() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/net/sockstat").ok()?;
-    let line = text.lines().find(|line| line.starts_with("TCP:"))?;
-    let mut words = line.split_whitespace();
-    words.find(|word| *word == "mem")?;
-    Some(words.next()?.parse::<u64>().ok()? * 4096)
-}
-
 /// What the clients share.
 struct Shared {
     server: SocketAddrV4,
@@ -338,7 +327,6 @@ async fn run(options: Options) -> bool {
     // Let the server settle (runtime threads, the first events of its log).
     sleep(Duration::from_millis(500)).await;
     let rss_before = resident_bytes(server.pid);
-    let tcp_before = tcp_kernel_bytes();
     let server_pid = server.pid.to_string();
     let load_before = load_average();
 
@@ -379,7 +367,6 @@ async fn run(options: Options) -> bool {
     // Memory with every client connected, once their first events went out.
     sleep(Duration::from_secs(1)).await;
     let rss_with = resident_bytes(server.pid);
-    let tcp_with = tcp_kernel_bytes();
     let connected_then = shared.connected.load(Ordering::SeqCst);
     let cpu_start = (cpu_seconds(&server_pid), cpu_seconds("self"));
     let hold_start = Instant::now();
@@ -412,13 +399,6 @@ async fn run(options: Options) -> bool {
             server / seconds * 100.0,
             server / deliveries as f64 * 1e6,
             load / seconds * 100.0
-        );
-    }
-    if let (Some(before), Some(with)) = (tcp_before, tcp_with) {
-        println!(
-            "kernel TCP memory (both ends, not in VmRSS): {} before, {} with the clients",
-            mib(before),
-            mib(with)
         );
     }
 
