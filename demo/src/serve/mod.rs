@@ -353,12 +353,7 @@ fn serve_request(server: &Server, stream: &mut TcpStream) -> Result<(), Refusal>
     let answered = match (request.method, request.path) {
         ("GET", "/") => respond_with(stream, "200 OK", "text/html; charset=utf-8", page::PAGE),
         ("GET", "/events") => stream::events(hub, stream, request.last_event_id),
-        ("GET", "/log") => respond_with(
-            stream,
-            "200 OK",
-            "application/x-ndjson",
-            &stream::log_lines(hub),
-        ),
+        ("GET", "/log") => stream::log(hub, stream),
         ("POST", "/chat") => {
             let length = request.content_length.ok_or(Refusal::LengthRequired)?;
             let mut body = [0u8; BODY_LIMIT];

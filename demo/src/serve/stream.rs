@@ -412,34 +412,61 @@ pub fn events(hub: &Hub, out: &mut TcpStream, sent: Option<&str>) -> io::Result<
     }
 }
 
-/// `GET /log`: the events of the log as JSON lines (`type`, `data`, `id`),
-/// read back from the encoded events with the crate's parser.
-pub fn log_lines(hub: &Hub) -> String {
-    let mut frames = Vec::new();
-    {
+/// `GET /log`: the events the log holds as it is asked, as JSON lines
+/// (`type`, `data`, `id`), read back from the encoded events with the
+/// crate's parser. It is written a batch at a time, in fixed memory, and
+/// ends with the connection (no `Content-Length`).
+pub fn log(hub: &Hub, out: &mut TcpStream) -> io::Result<()> {
+    out.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n\
+          Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+    )?;
+    let (mut cursor, end) = {
         let journal = lock(&hub.journal);
-        let mut cursor = journal.log.oldest();
-        while let Next::Event(entry) = journal.log.next(&mut cursor) {
-            frames.extend_from_slice(entry.frame);
-        }
-    }
-    let mut parser = GrowableParser::with_caps(LOG_BYTES, 4096);
-    let mut input = &frames[..];
-    let mut body = String::new();
+        (journal.log.oldest(), journal.log.live())
+    };
+    let mut batch = Batch::new();
+    let mut parser = GrowableParser::with_caps(BATCH, 64);
+    let mut lines = io::BufWriter::with_capacity(8192, out);
     loop {
-        match parser.next(&mut input) {
-            Ok(Status::Event(event)) => {
-                let line = json!({
-                    "type": event.event_type(),
-                    "data": event.data(),
-                    "id": event.last_event_id(),
-                });
-                body.push_str(&line.to_string());
-                body.push('\n');
+        {
+            let journal = lock(&hub.journal);
+            while cursor < end {
+                let before = cursor;
+                match journal.log.next(&mut cursor) {
+                    Next::Event(entry) => {
+                        if !batch.push(entry.frame) {
+                            cursor = before;
+                            break;
+                        }
+                    }
+                    // Evicted while this was written: on from the oldest.
+                    Next::Missed(_) => {}
+                    Next::CaughtUp => break,
+                }
             }
-            Ok(Status::NeedInput) => return body,
-            Ok(_) | Err(_) => {}
         }
+        if batch.is_empty() {
+            return lines.flush();
+        }
+        // The batch holds whole events, so the parser ends it empty.
+        let mut input = &batch.bytes[..batch.len];
+        loop {
+            match parser.next(&mut input) {
+                Ok(Status::Event(event)) => {
+                    let line = json!({
+                        "type": event.event_type(),
+                        "data": event.data(),
+                        "id": event.last_event_id(),
+                    });
+                    serde_json::to_writer(&mut lines, &line)?;
+                    lines.write_all(b"\n")?;
+                }
+                Ok(Status::NeedInput) => break,
+                Ok(_) | Err(_) => {}
+            }
+        }
+        batch.len = 0;
     }
 }
 
