@@ -5,8 +5,8 @@
 //! serves:
 //!
 //! - `GET /`: a page whose `EventSource` shows each event as it arrives.
-//! - `GET /events`: the stream (see [`stream`](self::stream) for the IDs,
-//!   resuming and `reset` events): a `connected` event, a `retry` hint, then
+//! - `GET /events`: the stream (`stream.rs` says how IDs, resuming and
+//!   `reset` events work): a `connected` event, a `retry` hint, then
 //!   the events of the shared log as they are made: a `tick` with the time
 //!   (UTC) every interval, an `update` carrying JSON every third tick, and a
 //!   `sample` every other tick whose data cycles through what trips parsers
