@@ -82,7 +82,10 @@ pub const KEEP_ALIVE_COMMENT: &[u8] = b":\n";
 
 /// When to send a keep-alive comment: only after `every` milliseconds in
 /// which nothing was written, so a busy stream carries none. Every write
-/// restarts the wait.
+/// restarts the wait. An interval of 0 turns keep-alive off.
+///
+/// The times are from a clock that does not run backwards (a monotonic
+/// one): a time earlier than the last write is taken as that write's.
 ///
 /// ```
 /// use sse_wire::server::KeepAlive;
@@ -102,7 +105,7 @@ pub struct KeepAlive {
 
 impl KeepAlive {
     /// A keep-alive that asks for a comment after `every_ms` milliseconds
-    /// without a write, counted from `now_ms`.
+    /// without a write, counted from `now_ms`; never, when `every_ms` is 0.
     #[must_use]
     pub const fn new(every_ms: u64, now_ms: u64) -> Self {
         KeepAlive {
@@ -117,15 +120,20 @@ impl KeepAlive {
     }
 
     /// When the next comment is due, if nothing is written before: the time
-    /// to wake up at.
+    /// to wake up at. `u64::MAX` stands for never (keep-alive off, or due
+    /// past the end of the clock).
     #[must_use]
     pub const fn due_at(&self) -> u64 {
+        if self.every == 0 {
+            return u64::MAX;
+        }
         self.last_write.saturating_add(self.every)
     }
 
     /// The comment to write now, if one is due; it counts as a write.
     pub fn poll(&mut self, now_ms: u64) -> Option<&'static [u8]> {
-        if now_ms < self.due_at() {
+        let due = self.due_at();
+        if now_ms < due || due == u64::MAX {
             return None;
         }
         self.last_write = now_ms;
@@ -135,7 +143,8 @@ impl KeepAlive {
 
 /// Where a reader is in a [`ReplayLog`]: the position of the next event it
 /// reads. A cursor is a number; it borrows nothing, so any number of
-/// readers can hold one while the log grows.
+/// readers can hold one while the log grows. It belongs to the log that
+/// gave it: another log reads it as a position of its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Cursor(u64);
 
@@ -245,6 +254,10 @@ const ID_DIGITS: usize = 20;
 /// the oldest events until the new one fits. Every event has an ID: the
 /// one its frame gives, or else the next number of the log's own count.
 ///
+/// Besides the storage, the log holds 3 words per event (its place in the
+/// storage) inline: a log of 100,000 events is 2.4 MB by itself, so make
+/// a large one where the stack has room for it (or in a `static`).
+///
 /// ```
 /// use sse_wire::server::{Gap, Next, ReplayLog};
 /// use sse_wire::Frame;
@@ -302,6 +315,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
     /// ```
     #[must_use]
     pub fn new(storage: S) -> Self {
+        const { assert!(EVENTS > 0, "a ReplayLog needs room for at least one event") };
         ReplayLog {
             storage,
             slots: Deque::new(),
@@ -311,11 +325,14 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
         }
     }
 
-    /// The same log, with assigned IDs counting from `first`. A server
-    /// that starts its count from the time it started (say, in
-    /// milliseconds) never hands out an ID of a previous run again, so a
-    /// client that resumes across a restart gets a [`Gap`], not events it
-    /// did not miss.
+    /// The same log, with assigned IDs counting from `first` (after
+    /// `u64::MAX` the count wraps to 0). A server that starts its count
+    /// from the time it started, in milliseconds, does not hand out an ID
+    /// of a previous run again as long as each run sends fewer events than
+    /// milliseconds pass before the next one starts: a client that resumes
+    /// across a restart then gets a [`Gap`], not events it did not miss.
+    /// Where that does not hold, give the IDs yourself, e.g. the start time
+    /// and a count, `"{start}-{n}"`.
     ///
     /// ```
     /// use sse_wire::server::ReplayLog;
@@ -372,8 +389,10 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
     }
 
     /// Where a client that sent `last_event_id` resumes: right after the
-    /// event with that ID (the newest one, if several share it). An empty
-    /// ID, which is what a client sends when it has none, starts at
+    /// event with that ID (the newest one, if several share it: so keep
+    /// given IDs apart from the log's numbers, or a client that saw an
+    /// older event with the same ID resumes too late). An empty ID, which
+    /// is what a client sends when it has none, starts at
     /// [`live`](Self::live).
     ///
     /// # Errors
@@ -412,6 +431,12 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
     /// assert_eq!(log.next(&mut slow), Next::CaughtUp);
     /// ```
     pub fn next(&self, cursor: &mut Cursor) -> Next<'_> {
+        if cursor.0 > self.live().0 {
+            // Not a cursor of this log (it is past the newest event): it
+            // reads from now on, rather than wait for a position the log
+            // has not reached.
+            *cursor = self.live();
+        }
         if cursor.0 < self.first {
             let missed = self.first - cursor.0;
             *cursor = self.oldest();
@@ -653,6 +678,7 @@ impl<T, const N: usize> Queue<T, N> {
     /// An empty queue with the given policy.
     #[must_use]
     pub const fn new(policy: Overflow) -> Self {
+        const { assert!(N > 0, "a Queue needs room for at least one item") };
         Queue {
             items: Deque::new(),
             policy,
@@ -684,8 +710,8 @@ impl<T, const N: usize> Queue<T, N> {
                 Some(old) => Pushed::DroppedOldest(old),
                 None => Pushed::Queued,
             },
-            // Not reached: a full queue made room above, and `N == 0` has
-            // no room to make.
+            // Not reached: a full queue made room above (and `N` is at
+            // least 1).
             Err(item) => {
                 self.closed = true;
                 Pushed::Disconnect(item)
@@ -791,12 +817,15 @@ mod message {
             self
         }
 
-        /// Sets the event type (`event:`). An error if it has CR or LF.
+        /// Writes the event type (`event:`). An error if it has CR or LF.
+        /// A second call writes a second line, which clients read as the
+        /// last word. An event with no data is not dispatched by clients
+        /// (its ID still counts).
         pub fn event(self, event_type: impl AsRef<str>) -> Self {
             self.field(FieldValue::EventType(event_type.as_ref()))
         }
 
-        /// Sets the event ID (`id:`). An error if it has CR, LF or NUL.
+        /// Writes the event ID (`id:`). An error if it has CR, LF or NUL.
         pub fn id(self, id: impl AsRef<str>) -> Self {
             self.field(FieldValue::Id(id.as_ref()))
         }
@@ -893,7 +922,14 @@ mod keep_alive {
 
     /// Adds keep-alive comments to a body stream of encoded events
     /// (feature `tokio`): a comment after `every` with nothing sent, and
-    /// none while events flow. Needs tokio's timer.
+    /// none while events flow. The wait starts at the first poll;
+    /// `Duration::ZERO` turns keep-alive off. Needs tokio's timer.
+    ///
+    /// Each item must end at a line break, as a whole encoded frame does (a
+    /// [`Message`](super::Message)'s bytes): a comment put between two
+    /// halves of a line would become part of it. An `Err` item passes
+    /// through as it is; a body that ends on it ends the response, so map
+    /// or drop errors first if the stream should go on.
     ///
     /// With [`HEADERS`](super::HEADERS) and [`Message`](super::Message),
     /// an axum handler is:
@@ -926,25 +962,37 @@ mod keep_alive {
         S: Stream<Item = Result<Bytes, E>>,
     {
         KeepAliveStream {
-            stream: Box::pin(stream),
+            stream: Some(Box::pin(stream)),
             every,
-            sleep: Box::pin(tokio::time::sleep(every)),
+            sleep: None,
         }
     }
 
-    /// The stream [`keep_alive`] returns.
+    /// The stream [`keep_alive`] returns. It is fused: after the inner
+    /// stream ends, it ends for good.
     pub struct KeepAliveStream<S> {
-        stream: Pin<Box<S>>,
+        /// `None` once it ended.
+        stream: Option<Pin<Box<S>>>,
         every: Duration,
-        sleep: Pin<Box<Sleep>>,
+        /// Made at the first poll.
+        sleep: Option<Pin<Box<Sleep>>>,
     }
 
     impl<S> core::fmt::Debug for KeepAliveStream<S> {
         fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
             f.debug_struct("KeepAliveStream")
                 .field("every", &self.every)
+                .field("ended", &self.stream.is_none())
                 .finish_non_exhaustive()
         }
+    }
+
+    /// `every` from now, or, past the end of tokio's clock, a time as good
+    /// as never.
+    fn deadline(every: Duration) -> Instant {
+        let now = Instant::now();
+        now.checked_add(every)
+            .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
     }
 
     impl<S, E> Stream for KeepAliveStream<S>
@@ -955,21 +1003,53 @@ mod keep_alive {
 
         fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
             let this = &mut *self;
-            match this.stream.as_mut().poll_next(cx) {
-                Poll::Ready(item) => {
-                    if item.is_some() {
-                        this.sleep.as_mut().reset(Instant::now() + this.every);
-                    }
-                    Poll::Ready(item)
+            let Some(stream) = this.stream.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let every = this.every;
+            match stream.as_mut().poll_next(cx) {
+                Poll::Ready(None) => {
+                    this.stream = None;
+                    this.sleep = None;
+                    Poll::Ready(None)
                 }
-                Poll::Pending => match this.sleep.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        this.sleep.as_mut().reset(Instant::now() + this.every);
-                        Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE_COMMENT))))
+                Poll::Ready(Some(item)) => {
+                    if let Some(sleep) = this.sleep.as_mut() {
+                        sleep.as_mut().reset(deadline(every));
                     }
-                    Poll::Pending => Poll::Pending,
-                },
+                    Poll::Ready(Some(item))
+                }
+                Poll::Pending if every.is_zero() => Poll::Pending,
+                Poll::Pending => {
+                    let sleep = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline(every))));
+                    match sleep.as_mut().poll(cx) {
+                        Poll::Ready(()) => {
+                            sleep.as_mut().reset(deadline(every));
+                            Poll::Ready(Some(Ok(Bytes::from_static(KEEP_ALIVE_COMMENT))))
+                        }
+                        Poll::Pending => Poll::Pending,
+                    }
+                }
             }
+        }
+
+        fn size_hint(&self) -> (usize, Option<usize>) {
+            match &self.stream {
+                // Comments may come besides the items.
+                Some(stream) => (stream.size_hint().0, None),
+                None => (0, Some(0)),
+            }
+        }
+    }
+
+    impl<S, E> futures_core::FusedStream for KeepAliveStream<S>
+    where
+        S: Stream<Item = Result<Bytes, E>>,
+    {
+        fn is_terminated(&self) -> bool {
+            self.stream.is_none()
         }
     }
 }

@@ -360,6 +360,62 @@ fn a_log_of_one_byte_too_few_refuses_and_a_log_that_fits_wraps_forever() {
     }
 }
 
+/// Every storage size from 0 to 120 bytes, with 1, 2 and 5 events at
+/// most, under appends of every size up to one more than fits: the log
+/// holds the newest events, exactly as encoded, within its bytes.
+#[test]
+#[cfg_attr(miri, ignore = "72,000 appends: too slow under miri")]
+fn tiny_logs_at_every_size_keep_their_events_exact() {
+    fn run<const EVENTS: usize>(capacity: usize) {
+        let mut log = ReplayLog::<_, EVENTS>::new(vec![0u8; capacity]);
+        let mut sent: Vec<Vec<u8>> = Vec::new();
+        for n in 0..200usize {
+            let data = "d".repeat((n * 7 + capacity) % (capacity + 2));
+            let frame = Frame::data(&data);
+            match log.append(&frame) {
+                Ok(entry) => sent.push([entry.id.as_bytes(), entry.frame].concat()),
+                Err(AppendError::TooLarge { needed }) => assert!(needed > capacity),
+                Err(other) => panic!("{other:?}"),
+            }
+            let kept = &sent[sent.len() - log.len()..];
+            assert!(log.len() <= EVENTS);
+            assert!(kept.iter().map(Vec::len).sum::<usize>() <= capacity);
+            let mut cursor = log.oldest();
+            for expected in kept {
+                let Next::Event(entry) = log.next(&mut cursor) else {
+                    panic!("lost an event")
+                };
+                assert_eq!(&[entry.id.as_bytes(), entry.frame].concat(), expected);
+            }
+            assert_eq!(log.next(&mut cursor), Next::CaughtUp);
+        }
+    }
+    for capacity in 0..120 {
+        run::<1>(capacity);
+        run::<2>(capacity);
+        run::<5>(capacity);
+    }
+}
+
+/// A cursor from another log, past this one's newest event, reads from
+/// now on: it does not wait, silent, for a position the log has not
+/// reached and then skip what came before it.
+#[test]
+fn a_cursor_past_the_newest_event_reads_from_now_on() {
+    let mut long = ReplayLog::<_, 4>::new([0u8; 256]);
+    for _ in 0..10 {
+        long.append(&Frame::data("x")).unwrap();
+    }
+    let mut foreign = long.live();
+    let mut log = ReplayLog::<_, 4>::new([0u8; 256]);
+    assert_eq!(log.next(&mut foreign), Next::CaughtUp);
+    log.append(&Frame::data("first")).unwrap();
+    let Next::Event(entry) = log.next(&mut foreign) else {
+        panic!("the new event was skipped")
+    };
+    assert_eq!(entry.id, "1");
+}
+
 #[test]
 fn keep_alive_waits_for_silence_and_never_runs_backwards() {
     let mut keep_alive = KeepAlive::new(100, 1_000);
@@ -376,10 +432,15 @@ fn keep_alive_waits_for_silence_and_never_runs_backwards() {
     assert_eq!(keep_alive.poll(2_100), None);
     assert!(keep_alive.poll(9_000).is_some());
     assert_eq!(keep_alive.due_at(), 9_100);
-    // The far future does not overflow.
+    // The far future does not overflow, and the end of the clock is never.
     let mut forever = KeepAlive::new(u64::MAX, u64::MAX - 1);
     assert_eq!(forever.due_at(), u64::MAX);
-    assert_eq!(forever.poll(u64::MAX - 1), None);
+    assert_eq!(forever.poll(u64::MAX), None);
+    // An interval of 0 is off, not a comment per poll.
+    let mut off = KeepAlive::new(0, 0);
+    assert_eq!(off.due_at(), u64::MAX);
+    assert_eq!(off.poll(1), None);
+    assert_eq!(off.poll(u64::MAX), None);
 }
 
 #[test]
@@ -423,6 +484,51 @@ mod keep_alive_stream {
         let mut expected: Vec<String> = (0..6).map(|n| format!("data: {n}\n\n")).collect();
         expected.extend([":\n", ":\n", ":\n", "data: end\n\n"].map(String::from));
         assert_eq!(body, expected);
+    }
+
+    /// `Duration::MAX` is "never": no overflow at the first event.
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_interval_means_never() {
+        let events = futures_util::stream::iter([Message::new().data("a").into_bytes()]);
+        let body: Vec<_> = keep_alive(events, Duration::MAX).collect().await;
+        assert_eq!(body.len(), 1);
+    }
+
+    /// `Duration::ZERO` turns keep-alive off: a quiet stream stays quiet,
+    /// rather than a comment per poll.
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_interval_is_off() {
+        let quiet = futures_util::stream::pending::<Result<bytes::Bytes, ()>>();
+        let mut body = Box::pin(keep_alive(quiet, Duration::ZERO));
+        let waited = tokio::time::timeout(Duration::from_secs(3600), body.next()).await;
+        assert!(waited.is_err(), "{waited:?}");
+    }
+
+    /// The wait starts when the body is first polled, not when it is made.
+    #[tokio::test(start_paused = true)]
+    async fn the_wait_starts_at_the_first_poll() {
+        let quiet = futures_util::stream::pending::<Result<bytes::Bytes, ()>>();
+        let mut body = Box::pin(keep_alive(quiet, Duration::from_secs(10)));
+        tokio::time::sleep(Duration::from_secs(11)).await;
+        let start = tokio::time::Instant::now();
+        assert_eq!(body.next().await.unwrap().unwrap(), ":\n");
+        assert_eq!(start.elapsed(), Duration::from_secs(10));
+    }
+
+    /// Once the inner stream ends, the body ends for good, without polling
+    /// the inner stream again (which many streams forbid).
+    #[tokio::test(start_paused = true)]
+    async fn the_body_is_fused() {
+        use futures_util::stream::FusedStream;
+        let once = futures_util::stream::unfold(0, |n| async move {
+            (n < 1).then(|| (Message::new().data("x").into_bytes(), n + 1))
+        });
+        let mut body = Box::pin(keep_alive(once, Duration::from_secs(1)));
+        assert!(body.next().await.is_some());
+        assert!(!body.is_terminated());
+        assert!(body.next().await.is_none());
+        assert!(body.is_terminated());
+        assert!(body.next().await.is_none());
     }
 
     /// An error from the inner stream passes through unchanged.
