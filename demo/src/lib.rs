@@ -2,7 +2,8 @@
 //!
 //! [`http`] is a blocking HTTP/1.1 client for plain `http://` URLs, strict
 //! and bounded in time and memory whatever the server sends: the transport
-//! under the `tail` client.
+//! under the `tail` client. [`serve`] is the demo server, on the crate's
+//! server kit, bounded and held to its limits whatever clients send.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
