@@ -4,12 +4,15 @@
 //! a [`Mutex`]) and wakes them through a [`watch`] channel of the newest
 //! sequence number ([`Hub::publish`]). Each client's response body
 //! ([`Hub::subscribe`]) holds a [`Cursor`] into that log, a handle on the
-//! hub and its keep-alive timer, a few hundred bytes in all: it starts where the client's `Last-Event-ID` says ([`ReplayLog::after`]),
-//! and copies frames out of the log only when hyper asks for the next chunk.
-//! A client that reads slowly is not queued for: the producer never waits
-//! for it, and its memory does not grow with its lag. If it falls out of the
-//! log ([`Next::Missed`]), or asks for an ID the log no longer holds
-//! ([`Gap`]), it gets a `reset` event and goes on with what the log has.
+//! hub and its keep-alive timer, a few hundred bytes in all. It starts where
+//! the client's `Last-Event-ID` says ([`ReplayLog::after`]), and copies
+//! frames out of the log only when hyper asks for the next chunk, which
+//! hyper stops doing while it holds 16 chunks or about 400 KiB the client
+//! has not taken. A client that reads slowly is not queued for: the producer
+//! never waits for it, and what it costs does not grow with its lag. If it
+//! falls out of the log ([`Next::Missed`]), or asks for an ID the log no
+//! longer holds ([`Gap`]), it gets a `reset` event and goes on with what the
+//! log has.
 //! Keep-alive comments come from [`server::keep_alive`] around the body.
 //!
 //! The routes ([`router`]):
@@ -21,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod setup;
 pub mod wire;
 
 use std::convert::Infallible;
@@ -72,6 +76,10 @@ impl<const EVENTS: usize> Hub<EVENTS> {
     /// A server that counts from the time it started (in milliseconds)
     /// never reuses an ID of a previous run: a client that resumes across a
     /// restart gets a `reset`, not the wrong events.
+    ///
+    /// The events' bytes are on the heap, but the log's index (24 bytes per
+    /// event, in the log itself) is built on the stack: keep `EVENTS` to
+    /// some thousands when this runs on a tokio task, whose stack is 2 MiB.
     pub fn new(log_bytes: usize, first_id: u64, keep_alive: Duration) -> Self {
         Self {
             log: Mutex::new(ReplayLog::new(vec![0; log_bytes].into_boxed_slice())),
@@ -99,18 +107,17 @@ impl<const EVENTS: usize> Hub<EVENTS> {
         event_type: &str,
         make_data: impl FnOnce(u64) -> String,
     ) -> Result<u64, AppendError> {
-        let number = {
-            let mut log = self.log();
-            let number = *self.newest.borrow() + 1;
-            let data = make_data(number);
-            let id = number.to_string();
-            log.append(&Frame::Event {
-                event_type: Some(event_type),
-                id: Some(&id),
-                data: Some(&data),
-            })?;
-            number
-        };
+        let mut log = self.log();
+        let number = *self.newest.borrow() + 1;
+        let data = make_data(number);
+        let id = number.to_string();
+        log.append(&Frame::Event {
+            event_type: Some(event_type),
+            id: Some(&id),
+            data: Some(&data),
+        })?;
+        // Still under the log's lock: with several producers, the numbers
+        // the clients are woken with only go up.
         self.newest.send_replace(number);
         Ok(number)
     }
@@ -200,7 +207,9 @@ struct Client<const EVENTS: usize> {
 
 impl<const EVENTS: usize> Client<EVENTS> {
     /// The next body chunk: what the log has after the cursor, waiting for
-    /// the producer when there is nothing. Ends when the hub is gone.
+    /// the producer when there is nothing. It never ends by itself (the
+    /// client's handle keeps the hub, and so the sender, alive): the
+    /// connection's end drops it.
     async fn next_chunk(mut self) -> Option<(Result<Bytes, Infallible>, Self)> {
         if let Some(first) = self.first.take() {
             return Some((Ok(first), self));

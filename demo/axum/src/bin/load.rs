@@ -4,11 +4,12 @@
 //! ```text
 //! cargo run --release --bin load -- [--clients N] [--hold-s S] [--interval-ms MS]
 //!     [--payload BYTES] [--resume-every K] [--sources K] [--deadline-s S]
-//!     [--server PATH | --connect HOST:PORT --server-pid PID]
+//!     [--server NAME|PATH | --connect HOST:PORT --server-pid PID]
 //! ```
 //!
-//! It starts the server binary built next to it (`server`, or `--server
-//! PATH`) on a free port of 127.0.0.1, or uses a server already running
+//! It starts the server binary built next to it (`server`, or another with
+//! `--server NAME`, e.g. `bare`, or `--server PATH`) on a free port of
+//! 127.0.0.1, or uses a server already running
 //! (`--connect` and `--server-pid`, to read its memory). Then:
 //!
 //! 1. reads the server's resident memory (`VmRSS` in `/proc/PID/status`);
@@ -57,7 +58,7 @@ use tokio::time::{sleep, timeout, timeout_at};
 
 const USAGE: &str = "usage: load [--clients N] [--hold-s S] [--interval-ms MS] [--payload BYTES] \
      [--resume-every K] [--sources K] [--deadline-s S] \
-     [--server PATH | --connect HOST:PORT --server-pid PID]";
+     [--server NAME|PATH | --connect HOST:PORT --server-pid PID]";
 
 /// Connections waiting for their response head at once: enough to connect
 /// 10,000 clients in a second or two without overflowing the server's
@@ -174,11 +175,12 @@ async fn start_server(options: &Options) -> Result<Server, String> {
     if let (Some(address), Some(pid)) = (options.connect, options.server_pid) {
         return Ok(Server { address, pid, _child: None });
     }
+    // A bare name is a program built next to this one.
     let program = match &options.server {
-        Some(path) => path.clone(),
-        None => std::env::current_exe()
+        Some(path) if path.components().count() > 1 => path.clone(),
+        named => std::env::current_exe()
             .map_err(|error| format!("cannot find this program's folder: {error}"))?
-            .with_file_name("server"),
+            .with_file_name(named.as_deref().unwrap_or("server".as_ref())),
     };
     let mut child = Command::new(&program)
         .args([
