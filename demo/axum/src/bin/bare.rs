@@ -61,7 +61,9 @@ async fn main() -> ExitCode {
 /// One connection: the request head, then the stream until a write fails.
 async fn serve(mut tcp: TcpStream, hub: Arc<Hub<LOG_EVENTS>>) {
     let _ = tcp.set_nodelay(true);
-    let Ok(Some(head)) = timeout(HEAD_TIMEOUT, read_head(&mut tcp)).await else {
+    // On the heap, so that its read buffer is freed once the head is in
+    // rather than kept in the connection's task for as long as it streams.
+    let Ok(Some(head)) = timeout(HEAD_TIMEOUT, Box::pin(read_head(&mut tcp))).await else {
         return;
     };
     let Some(head) = head else {
@@ -78,7 +80,8 @@ async fn serve(mut tcp: TcpStream, hub: Arc<Hub<LOG_EVENTS>>) {
     let last_event_id = lines
         .filter_map(|line| line.split_once(':'))
         .find(|(name, _)| name.eq_ignore_ascii_case("last-event-id"))
-        .map_or("", |(_, value)| value.trim());
+        .map_or(String::new(), |(_, value)| value.trim().to_owned());
+    drop(head);
     let mut response = String::from("HTTP/1.1 200 OK\r\n");
     for (name, value) in HEADERS {
         response.push_str(&format!("{name}: {value}\r\n"));
@@ -87,7 +90,8 @@ async fn serve(mut tcp: TcpStream, hub: Arc<Hub<LOG_EVENTS>>) {
     if tcp.write_all(response.as_bytes()).await.is_err() {
         return;
     }
-    let mut body = std::pin::pin!(hub.subscribe(last_event_id));
+    let mut body = std::pin::pin!(hub.subscribe(&last_event_id));
+    drop(last_event_id);
     while let Some(Ok(chunk)) = body.next().await {
         let mut framed = Vec::with_capacity(chunk.len() + 20);
         framed.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
