@@ -8,6 +8,8 @@
 
 import { chromium } from "playwright-core";
 
+import { launchChromium } from "../shared/chromium.mjs";
+
 const base = process.argv[2];
 if (!base) {
   console.error("usage: node browser.mjs BASE_URL");
@@ -30,19 +32,7 @@ function check(ok, message) {
 }
 
 // Playwright gives each launch a new, empty profile directory.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium(chromium);
 let received;
 try {
   const page = await browser.newPage();

@@ -16,6 +16,8 @@ import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { launchChromium } from "../../tests/shared/chromium.mjs";
+
 import { compare, random, reference, referenceBinary, stream } from "./streams.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -83,19 +85,7 @@ const server = http.createServer(async (req, res) => {
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const base = `http://127.0.0.1:${server.address().port}/`;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium(chromium);
 const failures = [];
 let checked = 0;
 try {

@@ -20,6 +20,8 @@
 // long --interval-ms and --keep-alive-ms (an hour).
 
 import { chromium } from "playwright-core";
+
+import { launchChromium } from "../../../tests/shared/chromium.mjs";
 import { start } from "./server.mjs";
 
 const [serveUrl, dropArg, quietUrl] = process.argv.slice(2);
@@ -74,19 +76,7 @@ const QUIET_CONNECTIONS = 3;
 
 const proxy = await start(serveUrl, 0, { split: true });
 const quietProxy = await start(quietUrl);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
+const browser = await launchChromium(chromium);
 let chat;
 let events;
 let states;
