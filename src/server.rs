@@ -227,18 +227,37 @@ impl From<EncodeError> for AppendError {
 }
 
 /// Where one event of a [`ReplayLog`] sits in its storage: its ID's bytes
-/// at `start`, then its frame's.
+/// at `start`, then its frame's. Offsets are `u32`s (the log uses at most
+/// 4 GiB of its storage), so a slot is 16 bytes.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
-    start: usize,
-    id_len: usize,
-    frame_len: usize,
+    start: u32,
+    id_len: u32,
+    frame_len: u32,
+    /// Whether the log gave the ID (a number of its count).
+    assigned: bool,
 }
 
 impl Slot {
-    const fn end(&self) -> usize {
-        self.start + self.id_len + self.frame_len
+    const fn start(&self) -> usize {
+        self.start as usize
     }
+
+    const fn id_end(&self) -> usize {
+        self.start() + self.id_len as usize
+    }
+
+    const fn end(&self) -> usize {
+        self.id_end() + self.frame_len as usize
+    }
+}
+
+/// The most storage a [`ReplayLog`] uses, so that offsets fit a `u32`.
+const MAX_STORAGE: usize = u32::MAX as usize;
+
+/// An offset below [`MAX_STORAGE`] as a `u32`.
+fn offset(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(u32::MAX)
 }
 
 /// The most digits an assigned ID has (`u64::MAX`).
@@ -254,9 +273,10 @@ const ID_DIGITS: usize = 20;
 /// the oldest events until the new one fits. Every event has an ID: the
 /// one its frame gives, or else the next number of the log's own count.
 ///
-/// Besides the storage, the log holds 3 words per event (its place in the
-/// storage) inline: a log of 100,000 events is 2.4 MB by itself, so make
-/// a large one where the stack has room for it (or in a `static`).
+/// Besides the storage (of which it uses at most 4 GiB), the log holds 16
+/// bytes per event (its place in the storage) inline: a log of 100,000
+/// events is 1.6 MB by itself, so make a large one where the stack has room
+/// for it (or in a `static`).
 ///
 /// ```
 /// use sse_wire::server::{Gap, Next, ReplayLog};
@@ -264,17 +284,20 @@ const ID_DIGITS: usize = 20;
 ///
 /// // Room for 3 events.
 /// let mut log = ReplayLog::<_, 3>::new(vec![0u8; 4096]);
-/// for data in ["a", "b", "c", "d"] {
+/// for data in ["a", "b", "c", "d", "e"] {
 ///     let entry = log.append(&Frame::data(data)).unwrap();
 ///     println!("sent {} as ID {}", data, entry.id);
 /// }
-/// assert_eq!(log.len(), 3); // "a" (ID 1) was evicted
+/// assert_eq!(log.len(), 3); // "a" and "b" (IDs 1 and 2) were evicted
 ///
-/// let mut cursor = log.after("2").unwrap();
+/// let mut cursor = log.after("3").unwrap();
 /// let Next::Event(entry) = log.next(&mut cursor) else { panic!() };
-/// assert_eq!((entry.id, entry.frame), ("3", &b"id: 3\ndata: c\n\n"[..]));
+/// assert_eq!((entry.id, entry.frame), ("4", &b"id: 4\ndata: d\n\n"[..]));
 ///
-/// // ID 1 is gone, and ID 99 never existed: both are gaps.
+/// // A client that saw ID 2 missed nothing the log holds: it gets all of it.
+/// assert_eq!(log.after("2"), Ok(log.oldest()));
+/// // One that saw ID 1 missed "b", which is gone; ID 99 never existed: both
+/// // are gaps.
 /// assert_eq!(log.after("1"), Err(Gap));
 /// assert_eq!(log.after("99"), Err(Gap));
 /// // No ID: a new client, which starts with the next event.
@@ -290,6 +313,12 @@ pub struct ReplayLog<S, const EVENTS: usize> {
     next_id: u64,
     /// Where the next event would start: the end of the newest one.
     head: usize,
+    /// How many of the events kept have an ID the log did not give. With
+    /// none, the IDs kept are consecutive numbers, found without a search.
+    given: usize,
+    /// The number of the event evicted last, when the log gave its ID: a
+    /// client that resumes from it has missed nothing the log holds.
+    evicted: Option<u64>,
 }
 
 impl<S, const EVENTS: usize> fmt::Debug for ReplayLog<S, EVENTS> {
@@ -322,6 +351,8 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
             first: 0,
             next_id: 1,
             head: 0,
+            given: 0,
+            evicted: None,
         }
     }
 
@@ -344,6 +375,13 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
     #[must_use]
     pub fn with_first_id(mut self, first: u64) -> Self {
         self.next_id = first;
+        // Numbers already handed out no longer run on from the count: they
+        // are searched as given IDs.
+        for slot in self.slots.iter_mut() {
+            slot.assigned = false;
+        }
+        self.given = self.slots.len();
+        self.evicted = None;
         self
     }
 
@@ -391,26 +429,60 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
     /// Where a client that sent `last_event_id` resumes: right after the
     /// event with that ID (the newest one, if several share it: so keep
     /// given IDs apart from the log's numbers, or a client that saw an
-    /// older event with the same ID resumes too late). An empty ID, which
+    /// older event with the same ID resumes too late). The event evicted
+    /// last counts too, when the log gave its ID: the client missed
+    /// nothing, and resumes at the oldest event kept. An empty ID, which
     /// is what a client sends when it has none, starts at
     /// [`live`](Self::live).
     ///
+    /// When every event kept has an ID the log gave, the answer takes
+    /// constant time; otherwise the IDs kept are searched, newest first.
+    ///
     /// # Errors
     ///
-    /// [`Gap`] when no event kept has that ID.
+    /// [`Gap`] when no event kept has that ID (nor the one evicted last).
+    ///
+    /// ```
+    /// use sse_wire::server::{Gap, ReplayLog};
+    /// use sse_wire::Frame;
+    ///
+    /// let mut log = ReplayLog::<_, 2>::new([0u8; 256]);
+    /// for data in ["a", "b", "c", "d"] {
+    ///     log.append(&Frame::data(data)).unwrap();
+    /// }
+    /// // The log holds 3 and 4. A client that saw 2 missed nothing kept;
+    /// // one that saw 1 missed 2, which is gone.
+    /// assert_eq!(log.after("2"), Ok(log.oldest()));
+    /// assert_eq!(log.after("1"), Err(Gap));
+    /// ```
     pub fn after(&self, last_event_id: &str) -> Result<Cursor, Gap> {
         if last_event_id.is_empty() {
             return Ok(self.live());
         }
-        let wanted = last_event_id.as_bytes();
-        let storage = self.storage.as_ref();
-        let newest_first = self.slots.iter().rev().enumerate();
-        for (back, slot) in newest_first {
-            if storage.get(slot.start..slot.start + slot.id_len) == Some(wanted) {
-                return Ok(Cursor(self.live().0 - back as u64));
+        let number = parse_number(last_event_id);
+        let len = self.slots.len() as u64;
+        if self.given == 0 {
+            // The IDs kept are the numbers `next_id - len` to `next_id - 1`.
+            if let Some(number) = number {
+                let from_oldest = number.wrapping_sub(self.next_id.wrapping_sub(len));
+                if from_oldest < len {
+                    return Ok(Cursor(self.first + from_oldest + 1));
+                }
+            }
+        } else {
+            let wanted = last_event_id.as_bytes();
+            let storage = self.storage.as_ref();
+            let newest_first = self.slots.iter().rev().enumerate();
+            for (back, slot) in newest_first {
+                if storage.get(slot.start()..slot.id_end()) == Some(wanted) {
+                    return Ok(Cursor(self.live().0 - back as u64));
+                }
             }
         }
-        Err(Gap)
+        match (number, self.evicted) {
+            (Some(number), Some(evicted)) if number == evicted => Ok(self.oldest()),
+            _ => Err(Gap),
+        }
     }
 
     /// The event at `cursor`, moving the cursor past it.
@@ -503,8 +575,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
         };
         let frame_len = framed.encoded_len()?;
         let needed = id.len() + frame_len;
-        let capacity = self.storage.as_ref().len();
-        if needed > capacity {
+        if needed > self.capacity() {
             return Err(AppendError::TooLarge { needed });
         }
         let start = self.make_room(needed);
@@ -516,9 +587,10 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
         id_bytes.copy_from_slice(id.as_bytes());
         framed.encode_to_slice(rest)?;
         let slot = Slot {
-            start,
-            id_len: id.len(),
-            frame_len,
+            start: offset(start),
+            id_len: offset(id.len()),
+            frame_len: offset(frame_len),
+            assigned,
         };
         self.head = slot.end();
         if self.slots.push_back(slot).is_err() {
@@ -527,8 +599,15 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
         }
         if assigned {
             self.next_id = self.next_id.wrapping_add(1);
+        } else {
+            self.given += 1;
         }
         Ok(self.entry(&slot))
+    }
+
+    /// The bytes of the storage the log uses.
+    fn capacity(&self) -> usize {
+        self.storage.as_ref().len().min(MAX_STORAGE)
     }
 
     /// Evicts the oldest events until `needed` bytes (no more than the
@@ -539,7 +618,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
         if self.slots.is_full() {
             self.evict_oldest();
         }
-        let capacity = self.storage.as_ref().len();
+        let capacity = self.capacity();
         let (start, wraps) = if self.head + needed <= capacity {
             (self.head, false)
         } else {
@@ -558,7 +637,7 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
             }
         };
         while let Some(oldest) = self.slots.front() {
-            if !claimed(oldest.start) {
+            if !claimed(oldest.start()) {
                 break;
             }
             self.evict_oldest();
@@ -567,24 +646,42 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
     }
 
     fn evict_oldest(&mut self) {
-        if self.slots.pop_front().is_some() {
-            self.first += 1;
-        }
+        let Some(slot) = self.slots.pop_front() else {
+            return;
+        };
+        self.first += 1;
+        self.evicted = if slot.assigned {
+            let id = self.storage.as_ref().get(slot.start()..slot.id_end());
+            id.and_then(|id| core::str::from_utf8(id).ok())
+                .and_then(parse_number)
+        } else {
+            self.given -= 1;
+            None
+        };
     }
 
     fn entry(&self, slot: &Slot) -> Entry<'_> {
         let storage = self.storage.as_ref();
-        let id = storage
-            .get(slot.start..slot.start + slot.id_len)
-            .unwrap_or_default();
-        let frame = storage
-            .get(slot.start + slot.id_len..slot.end())
-            .unwrap_or_default();
+        let id = storage.get(slot.start()..slot.id_end()).unwrap_or_default();
+        let frame = storage.get(slot.id_end()..slot.end()).unwrap_or_default();
         Entry {
             // The bytes were copied from a `&str`.
             id: core::str::from_utf8(id).unwrap_or_default(),
             frame,
         }
+    }
+}
+
+/// The number an ID the log gave stands for: decimal digits, without a
+/// leading zero (but `"0"`), that fit a `u64`.
+fn parse_number(id: &str) -> Option<u64> {
+    let canonical = id.len() <= ID_DIGITS
+        && id.bytes().all(|b| b.is_ascii_digit())
+        && (id.len() == 1 || !id.starts_with('0'));
+    if canonical {
+        id.parse().ok()
+    } else {
+        None
     }
 }
 

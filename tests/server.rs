@@ -26,6 +26,8 @@ struct Sent {
     data: String,
     /// The bytes it takes in the log: its ID and its frame.
     size: usize,
+    /// Whether the log gave its ID.
+    assigned: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -136,11 +138,12 @@ proptest! {
                         Ok(entry) => {
                             prop_assert_eq!(entry.id, &id);
                             prop_assert_eq!(entry.frame, &with_id.encode_to_vec().unwrap()[..]);
-                            if matches!(frame, Frame::Event { id: None, .. }) {
+                            let assigned = matches!(frame, Frame::Event { id: None, .. });
+                            if assigned {
                                 next_id += 1;
                             }
                             largest = largest.max(size);
-                            sent.push(Sent { seq: sent.len() as u64, id, event_type, data, size });
+                            sent.push(Sent { seq: sent.len() as u64, id, event_type, data, size, assigned });
                         }
                         Err(AppendError::TooLarge { needed }) => {
                             prop_assert_eq!(needed, size);
@@ -156,11 +159,21 @@ proptest! {
                         _ => "never-sent".to_owned(),
                     };
                     let kept = &sent[sent.len() - log.len()..];
+                    // The event just before the oldest kept, if the log gave
+                    // its ID: a client that saw it missed nothing kept.
+                    let evicted_last = (sent.len() > log.len())
+                        .then(|| &sent[sent.len() - log.len() - 1])
+                        .filter(|s| s.assigned && s.id == id);
                     match log.after(&id) {
                         Ok(mut cursor) => {
-                            let at = kept.iter().rposition(|s| s.id == id);
-                            prop_assert!(at.is_some(), "resumed from {id}, which is not kept");
-                            for expected in &kept[at.unwrap() + 1..] {
+                            let from = match kept.iter().rposition(|s| s.id == id) {
+                                Some(at) => at + 1,
+                                None => {
+                                    prop_assert!(evicted_last.is_some(), "resumed from {id}, which is not kept");
+                                    0
+                                }
+                            };
+                            for expected in &kept[from..] {
                                 let Next::Event(entry) = log.next(&mut cursor) else {
                                     panic!("a resume stopped early")
                                 };
@@ -168,7 +181,10 @@ proptest! {
                             }
                             prop_assert_eq!(log.next(&mut cursor), Next::CaughtUp);
                         }
-                        Err(Gap) => prop_assert!(!kept.iter().any(|s| s.id == id)),
+                        Err(Gap) => {
+                            prop_assert!(!kept.iter().any(|s| s.id == id));
+                            prop_assert!(evicted_last.is_none());
+                        }
                     }
                 }
                 Op::Read { which, steps } => {
@@ -395,6 +411,40 @@ fn tiny_logs_at_every_size_keep_their_events_exact() {
         run::<2>(capacity);
         run::<5>(capacity);
     }
+}
+
+/// The IDs the log gives wrap after `u64::MAX` and are still found; after
+/// a new count starts, the numbers before it are found too.
+#[test]
+fn numbers_are_found_across_the_wrap_and_a_new_count() {
+    fn ids_after(log: &ReplayLog<[u8; 512], 4>, id: &str) -> Result<Vec<String>, Gap> {
+        let mut cursor = log.after(id)?;
+        let mut ids = Vec::new();
+        while let Next::Event(entry) = log.next(&mut cursor) {
+            ids.push(entry.id.to_owned());
+        }
+        Ok(ids)
+    }
+    let mut log = ReplayLog::<_, 4>::new([0u8; 512]).with_first_id(u64::MAX - 1);
+    for _ in 0..4 {
+        log.append(&Frame::data("x")).unwrap();
+    }
+    let max = u64::MAX.to_string();
+    assert_eq!(ids_after(&log, &max), Ok(vec!["0".into(), "1".into()]));
+    assert_eq!(ids_after(&log, "1"), Ok(vec![]));
+    assert_eq!(ids_after(&log, "01"), Err(Gap));
+    assert_eq!(ids_after(&log, "2"), Err(Gap));
+    let mut log = log.with_first_id(100);
+    log.append(&Frame::data("x")).unwrap();
+    assert_eq!(ids_after(&log, "0"), Ok(vec!["1".into(), "100".into()]));
+    assert_eq!(
+        ids_after(&log, &max),
+        Ok(vec!["0".into(), "1".into(), "100".into()])
+    );
+    // The event evicted last had a number of the old count, now searched
+    // as a given ID: the log keeps no given ID it evicted, so that client
+    // gets a gap (the cautious answer).
+    assert_eq!(ids_after(&log, &(u64::MAX - 1).to_string()), Err(Gap));
 }
 
 /// A cursor from another log, past this one's newest event, reads from
