@@ -405,21 +405,29 @@ fn write_lines<S: LineSink + ?Sized>(frame: &Frame<'_>, sink: &mut S) -> Result<
             sink.text(b"\n")
         }
         Frame::Comment(text) => write_text(sink, b": ", b":\n", text),
-        Frame::Retry(mut value) => {
-            // Right-aligned decimal digits; a `u64` has at most 20.
-            let mut digits = [0u8; 20];
-            let mut start = digits.len();
-            while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
-                *slot = b'0' + (value % 10) as u8;
-                value /= 10;
-                start -= 1;
-                if value == 0 {
-                    break;
-                }
-            }
-            sink.line(b"retry: ", digits.get(start..).unwrap_or_default())
+        Frame::Retry(value) => {
+            let mut digits = [0u8; U64_DIGITS];
+            sink.line(b"retry: ", decimal(value, &mut digits))
         }
     }
+}
+
+/// The most decimal digits a `u64` has.
+pub(crate) const U64_DIGITS: usize = 20;
+
+/// `value` in decimal, right-aligned in `digits`: a retry hint's value, and
+/// the server kit's assigned event IDs.
+pub(crate) fn decimal(mut value: u64, digits: &mut [u8; U64_DIGITS]) -> &[u8] {
+    let mut start = digits.len();
+    while let Some(slot) = start.checked_sub(1).and_then(|at| digits.get_mut(at)) {
+        *slot = b'0' + (value % 10) as u8;
+        value /= 10;
+        start -= 1;
+        if value == 0 {
+            break;
+        }
+    }
+    digits.get(start..).unwrap_or_default()
 }
 
 /// How much of a line [`write_text`] searches for a line break before it

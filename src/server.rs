@@ -51,6 +51,7 @@ use core::fmt;
 
 use heapless::Deque;
 
+use crate::encoder::{decimal, U64_DIGITS};
 use crate::{EncodeError, Frame};
 
 /// The response headers of an event stream: the media type, no caching,
@@ -261,7 +262,7 @@ fn offset(at: usize) -> u32 {
 }
 
 /// The most digits an assigned ID has (`u64::MAX`).
-const ID_DIGITS: usize = 20;
+const ID_DIGITS: usize = U64_DIGITS;
 
 /// The last events of a stream, encoded once, for clients that resume with
 /// `Last-Event-ID` and for readers that follow the stream at their own pace.
@@ -566,7 +567,8 @@ impl<S: AsRef<[u8]> + AsMut<[u8]>, const EVENTS: usize> ReplayLog<S, EVENTS> {
         let assigned = id.is_none();
         let id = match id {
             Some(id) => id,
-            None => decimal(self.next_id, &mut digits),
+            // ASCII digits.
+            None => core::str::from_utf8(decimal(self.next_id, &mut digits)).unwrap_or_default(),
         };
         let framed = Frame::Event {
             event_type,
@@ -683,22 +685,6 @@ fn parse_number(id: &str) -> Option<u64> {
     } else {
         None
     }
-}
-
-/// `value` in decimal, in `digits`.
-fn decimal(mut value: u64, digits: &mut [u8; ID_DIGITS]) -> &str {
-    let mut start = ID_DIGITS;
-    loop {
-        start -= 1;
-        if let Some(slot) = digits.get_mut(start) {
-            *slot = b'0' + (value % 10) as u8;
-        }
-        value /= 10;
-        if value == 0 || start == 0 {
-            break;
-        }
-    }
-    core::str::from_utf8(digits.get(start..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// What a full [`Queue`] does with a new item.
